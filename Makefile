@@ -1,0 +1,31 @@
+# skyborder: `make demo` and `make test` each do all set-up on a fresh machine.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test bench world clean system-deps
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+system-deps:
+	bash scripts/install-system-deps.sh
+
+demo: $(STAMP)
+	$(VENV)/bin/skyborder demo --out skyborder-demo
+
+test: $(STAMP) system-deps
+	$(PY) -m pytest -n 2 -q
+
+bench: $(STAMP)
+	$(PY) benchmarks/bench_detect.py
+
+world: $(STAMP)
+	$(PY) scripts/build_world.py
+
+clean:
+	rm -rf $(VENV) skyborder-demo .pytest_cache

@@ -1,0 +1,144 @@
+#!/usr/bin/env python3
+"""Rebuild the embedded world airspace file from its public source.
+
+Source: npm package ``@geo-maps/countries-maritime-10m`` 0.6.0 (OpenStreetMap snapshot of
+November 2017, land + internal waters + territorial sea, 250 features keyed by ISO alpha-3
+in property ``A3``).  Data licence: ODbL 1.0, (c) OpenStreetMap contributors.
+
+Steps: fetch with ``npm pack`` (or take ``--source map.geo.json``), repair each geometry with
+``shapely.make_valid(method="linework")`` (keeps enclaves such as San Marino right), keep full
+resolution, record which overlaps are a sovereign/dependency hierarchy, write GeoParquet-style
+WKB + zstd to ``src/skyborder/airspace/data/world.parquet``.
+
+Usage: python scripts/build_world.py [--source PATH/map.geo.json] [--out PATH]
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import tarfile
+import tempfile
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pyproj
+import shapely
+
+PACKAGE = "@geo-maps/countries-maritime-10m@0.6.0"
+DEFAULT_OUT = Path(__file__).resolve().parents[1] / "src/skyborder/airspace/data/world.parquet"
+
+# Dependencies whose feature lies inside their sovereign's feature in this dataset: an overlap
+# between these is a hierarchy, not a double claim.  (Sovereignty per the UN / ISO 3166 notes.)
+SOVEREIGN_OF = {
+    **{c: "FRA" for c in "PYF NCL WLF GLP MTQ GUF REU MYT SPM BLM MAF ATF".split()},
+    **{c: "USA" for c in "PRI VIR GUM ASM MNP UMI".split()},
+    **{c: "GBR" for c in "AIA BMU VGB CYM FLK GIB MSR PCN SHN SGS TCA IOT GGY JEY IMN".split()},
+    **{c: "NLD" for c in "ABW CUW SXM BES".split()},
+    **{c: "DNK" for c in "GRL FRO".split()},
+    **{c: "NOR" for c in "SJM BVT".split()},
+    **{c: "AUS" for c in "CXR CCK NFK HMD".split()},
+    **{c: "NZL" for c in "COK NIU TKL".split()},
+    **{c: "CHN" for c in "HKG MAC".split()},
+    "ALA": "FIN",
+}
+EXTRA_NAMES = {"XKX": "Kosovo"}
+MIN_CLAIM_KM2 = 1.0
+
+
+def fetch_source(workdir: Path) -> Path:
+    """Download the npm tarball with ``npm pack`` and return the path of its map.geo.json."""
+    subprocess.run(["npm", "pack", PACKAGE], cwd=workdir, check=True, capture_output=True)
+    tarball = next(workdir.glob("*.tgz"))
+    with tarfile.open(tarball) as tar:
+        tar.extract("package/map.geo.json", workdir, filter="data")
+    return workdir / "package" / "map.geo.json"
+
+
+def country_name(code: str) -> str:
+    import pycountry
+
+    if code in EXTRA_NAMES:
+        return EXTRA_NAMES[code]
+    country = pycountry.countries.get(alpha_3=code)
+    return getattr(country, "common_name", None) or country.name
+
+
+def polygonal_part(geom: shapely.Geometry) -> shapely.Geometry:
+    """Keep only the areal part of a repaired geometry (make_valid may add stray lines)."""
+    parts = [g for g in shapely.get_parts(geom) if g.geom_type in ("Polygon", "MultiPolygon")]
+    return shapely.union_all(parts) if len(parts) > 1 else parts[0]
+
+
+def classify_overlaps(codes: list[str], geoms: list) -> tuple[set, list]:
+    """Split overlapping features into hierarchy pairs and double claims (with area in km2).
+
+    An overlap below MIN_CLAIM_KM2 is a digitisation sliver along a shared border, not a claim.
+    """
+    geod = pyproj.Geod(ellps="WGS84")
+    tree = shapely.STRtree(geoms)
+    hierarchy, claims = set(), []
+    for i, j in zip(*tree.query(geoms, predicate="intersects")):
+        if i >= j:
+            continue
+        a, b = codes[i], codes[j]
+        if SOVEREIGN_OF.get(a) == b or SOVEREIGN_OF.get(b) == a:
+            hierarchy.add((a, b))
+            continue
+        polygons = [p for p in shapely.get_parts(shapely.intersection(geoms[i], geoms[j]))
+                    if p.geom_type == "Polygon"]
+        area_km2 = sum(abs(geod.geometry_area_perimeter(p)[0]) for p in polygons) / 1e6
+        if area_km2 >= MIN_CLAIM_KM2:
+            claims.append((a, b, area_km2))
+    return hierarchy, sorted(claims, key=lambda c: -c[2])
+
+
+def build(source: Path, out: Path) -> None:
+    features = json.loads(source.read_text())["features"]
+    codes = [f["properties"]["A3"] for f in features]
+    raw = shapely.from_geojson([json.dumps(f["geometry"]) for f in features])
+    invalid = int((~shapely.is_valid(raw)).sum())
+    geoms = [polygonal_part(shapely.make_valid(g, method="linework")) if not shapely.is_valid(g) else g
+             for g in raw]
+    assert all(shapely.is_valid(geoms)), "repair failed"
+    hierarchy, claims = classify_overlaps(codes, geoms)
+    print(f"{len(features)} features, {invalid} repaired")
+    print("hierarchy (dependency inside its sovereign):", sorted(hierarchy))
+    print("double claims (overlap >= %.0f km2):" % MIN_CLAIM_KM2, [(a, b, round(k, 1)) for a, b, k in claims])
+    in_hierarchy = {c for pair in hierarchy for c in pair}
+    parent = [SOVEREIGN_OF.get(c) if c in in_hierarchy else None for c in codes]
+    table = pa.table({
+        "code": codes,
+        "name": [country_name(c) for c in codes],
+        "sovereign": parent,
+        "geometry": shapely.to_wkb(geoms),
+    })
+    meta = {
+        b"source": PACKAGE.encode(),
+        b"licence": b"ODbL 1.0, (c) OpenStreetMap contributors",
+        b"double_claims": json.dumps(claims).encode(),
+        b"geo": json.dumps({"version": "1.0.0", "primary_column": "geometry", "columns": {
+            "geometry": {"encoding": "WKB", "geometry_types": ["Polygon", "MultiPolygon"],
+                         "crs": None, "edges": "planar"}}}).encode(),
+    }
+    table = table.replace_schema_metadata(meta)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    pq.write_table(table, out, compression="zstd", compression_level=19)
+    print(f"wrote {out} ({out.stat().st_size / 1e6:.1f} MB)")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--source", type=Path, help="an already downloaded map.geo.json")
+    parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
+    args = parser.parse_args()
+    if args.source:
+        build(args.source, args.out)
+    else:
+        with tempfile.TemporaryDirectory() as tmp:
+            build(fetch_source(Path(tmp)), args.out)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# System packages the test suite uses for real (not mocked): Debian's dump1090-mutability
+# (a real Mode S decoder).  Installs only what is missing; needs root (CI runs as root).
+set -euo pipefail
+missing=()
+command -v dump1090-mutability >/dev/null 2>&1 || [ -x /usr/bin/dump1090-mutability ] || missing+=(dump1090-mutability)
+if [ ${#missing[@]} -eq 0 ]; then exit 0; fi
+if [ "$(id -u)" -ne 0 ]; then
+  echo "install-system-deps: need root to apt-get install ${missing[*]}; tests that need them will be skipped" >&2
+  exit 0
+fi
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

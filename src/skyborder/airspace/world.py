@@ -1,0 +1,70 @@
+"""The embedded world airspace dataset (land + internal waters + 12 NM territorial sea).
+
+Built by ``scripts/build_world.py`` from the npm package ``@geo-maps/countries-maritime-10m``
+0.6.0 (OpenStreetMap, November 2017; ODbL 1.0, (c) OpenStreetMap contributors). Loaded lazily,
+once per process.
+"""
+from __future__ import annotations
+
+import json
+from functools import cache
+from importlib import resources
+
+import pyarrow.parquet as pq
+import shapely
+
+from .model import Airspace
+
+WORLD_FILE = "world.parquet"
+
+
+class UnknownAirspaceError(KeyError):
+    """An airspace code that the embedded dataset does not have."""
+
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+
+@cache
+def _load() -> tuple[dict[str, Airspace], tuple[tuple[str, str, float], ...]]:
+    path = resources.files("skyborder.airspace") / "data" / WORLD_FILE
+    with resources.as_file(path) as file:
+        table = pq.read_table(file)
+    meta = table.schema.metadata or {}
+    claims = tuple((a, b, float(km2)) for a, b, km2 in json.loads(meta.get(b"double_claims", b"[]")))
+    cols = table.to_pydict()
+    geoms = shapely.from_wkb(cols["geometry"])
+    countries = {
+        code: Airspace(name=code, geometry=geom, label=name, kind="country", sovereign=sovereign,
+                       source="embedded world dataset (OSM, ODbL)")
+        for code, name, sovereign, geom in zip(cols["code"], cols["name"], cols["sovereign"], geoms)
+    }
+    return countries, claims
+
+
+def countries() -> dict[str, Airspace]:
+    """All 250 embedded airspaces keyed by ISO alpha-3 code."""
+    return _load()[0]
+
+
+def double_claims() -> tuple[tuple[str, str, float], ...]:
+    """Pairs of codes whose airspaces overlap as competing claims, with the overlap in km2."""
+    return _load()[1]
+
+
+def country(code: str) -> Airspace:
+    """The embedded airspace of one country by ISO alpha-3 code (case-insensitive)."""
+    try:
+        return countries()[code.upper()]
+    except KeyError:
+        raise UnknownAirspaceError(
+            f"unknown airspace code {code!r} (run `skyborder airspaces` for the list)") from None
+
+
+def select(codes: str | list[str]) -> list[Airspace]:
+    """Airspaces for a comma list or list of codes; ``"all"`` selects every one."""
+    if isinstance(codes, str):
+        codes = [c.strip() for c in codes.split(",") if c.strip()]
+    if [c.lower() for c in codes] == ["all"]:
+        return list(countries().values())
+    return [country(c) for c in codes]

@@ -1,0 +1,1 @@
+"""Track tables: the schema, the readers and nationality from the ICAO address."""
