@@ -1,0 +1,51 @@
+"""The command-line parser (alone here, so the CLI module stays thin)."""
+from __future__ import annotations
+
+import argparse
+
+from . import __version__
+
+EXIT_CODES = """exit codes:
+  0  success
+  1  the run worked but bad input was skipped (details on stderr)
+  2  usage error, unreadable input or unknown airspace: nothing was produced
+"""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="skyborder",
+        description="Exact geodesic detection of aircraft crossing national airspace and custom zones.",
+        epilog=EXIT_CODES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"skyborder {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    detect = commands.add_parser(
+        "detect", help="find every passage of every track through the watched airspaces",
+        epilog=EXIT_CODES, formatter_class=argparse.RawDescriptionHelpFormatter)
+    detect.add_argument("tracks", nargs="+", metavar="TRACKS", help="track files (CSV, Parquet, OpenSky, ...)")
+    detect.add_argument("--airspace", default=None, metavar="CODES",
+                        help="comma-separated ISO alpha-3 codes, or 'all' (default: all unless --zones is given)")
+    detect.add_argument("--zones", action="append", default=[], metavar="FILE",
+                        help="custom zones, GeoJSON or OpenAir (repeatable)")
+    detect.add_argument("--max-gap", type=float, default=60.0, metavar="S",
+                        help="seconds between fixes inside beyond which a passage is flagged 'gap' (default 60)")
+    detect.add_argument("--near", type=float, default=20_000.0, metavar="M",
+                        help="report the closest approach of tracks that come within M metres but never enter "
+                             "(default 20000; 0 disables)")
+    detect.add_argument("--format", choices=("table", "csv", "json", "geojson"), default="table")
+    detect.add_argument("--output", "-o", metavar="FILE", help="write here instead of standard output")
+    detect.add_argument("--input-format", default=None, metavar="FMT",
+                        help="force the track format instead of sniffing the content")
+    detect.add_argument("--columns", default=None, metavar="MAP",
+                        help="column mapping for CSV/Parquet, e.g. 'ts=time,hex=icao24,lat=lat,lng=lon'")
+    detect.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
+
+    airspaces = commands.add_parser("airspaces", help="list the embedded airspaces")
+    airspaces.add_argument("--format", choices=("table", "csv", "json"), default="table")
+
+    demo = commands.add_parser("demo", help="the 24 Nov 2015 Su-24 case: passages, claims and a map")
+    demo.add_argument("--out", default="skyborder-demo", metavar="DIR", help="output folder (default skyborder-demo)")
+    return parser

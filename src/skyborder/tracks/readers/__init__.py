@@ -1,0 +1,1 @@
+"""Readers: every track source becomes the one track table (see ``tracks.schema``)."""

@@ -1,0 +1,57 @@
+"""Bad input is reported, counted and skipped; the good rows are kept.
+
+Every reader takes an optional ``BadInput`` collector and calls ``report`` for each rejected
+line, frame or record with where it was (file and line number, or byte offset) and why.
+"""
+from __future__ import annotations
+
+import sys
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import TextIO
+
+
+class InputError(Exception):
+    """A whole input cannot be read (missing file, missing required column, unknown format).
+
+    The CLI prints it as one line and exits non-zero; it is never used for one bad row.
+    """
+
+
+@dataclass
+class BadInput:
+    """Collects rejected input: a count per reason and the first ``keep`` messages.
+
+    ``echo`` (a stream such as ``sys.stderr``) prints each message as it is reported, up to
+    ``keep`` of them.
+    """
+
+    keep: int = 50
+    echo: TextIO | None = None
+    counts: Counter = field(default_factory=Counter)
+    messages: list[str] = field(default_factory=list)
+
+    def report(self, source: str, where: str | int, reason: str, kind: str | None = None) -> None:
+        """Record one rejected item. ``where`` is a line number (int) or e.g. ``"byte 1234"``."""
+        self.counts[kind or reason] += 1
+        if len(self.messages) < self.keep:
+            loc = f"line {where}" if isinstance(where, int) else where
+            message = f"{source}:{loc}: {reason}"
+            self.messages.append(message)
+            if self.echo is not None:
+                print(f"skyborder: skipped {message}", file=self.echo)
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+    def summary(self) -> str:
+        """One line: how many items were skipped, by reason."""
+        if not self.total:
+            return "no bad input"
+        parts = ", ".join(f"{n} {reason}" for reason, n in self.counts.most_common())
+        return f"skipped {self.total} bad input item(s): {parts}"
+
+    def print_summary(self, stream: TextIO = sys.stderr) -> None:
+        if self.total:
+            print(f"skyborder: {self.summary()}", file=stream)
