@@ -4,9 +4,10 @@ Records read: ``AC`` class (kept in ``properties["class"]``), ``AN`` name, ``AL`
 floor and ceiling, ``V X=`` arc centre, ``V D=+`` / ``V D=-`` direction (clockwise by default,
 reset at each ``AC``), ``DP`` point, ``DA radius, start, end`` arc, ``DB point1, point2`` arc and
 ``DC radius`` circle (radii in nautical miles of 1852 m, angles as true bearings in degrees
-from the centre). Comments (``*``), blank lines and other records (``AT``, ``AY``, ``SP``,
-``SB``, ...) are ignored. A malformed record is reported with file and line and its whole
-airspace is skipped; airway segments (``DY``) are reported as unsupported the same way.
+from the centre). Comments (from ``*`` to the end of the line), blank lines and other records
+(``AT``, ``AY``, ``SP``, ``SB``, ...) are ignored. A malformed record is reported with file and
+line and its whole airspace is skipped; airway segments (``DY``) are reported as unsupported
+the same way.
 
 Geometry: arcs and circles are densified along WGS84 geodesics with at most 0.5 degrees of
 azimuth between vertices, every vertex at the exact geodesic distance from the centre; the
@@ -46,6 +47,7 @@ _NUMBER = r"[+-]?\d+(?:\.\d*)?(?::\d+(?:\.\d*)?){0,2}"
 _PAIR = rf"({_NUMBER})\s*([NS])?(?:\s*,\s*|\s+|(?<=[NS]))({_NUMBER})\s*([EW])?"
 _COORDINATE = re.compile(rf"\s*{_PAIR}\s*", re.ASCII | re.IGNORECASE)
 _TWO_COORDINATES = re.compile(rf"\s*{_PAIR}\s*,\s*{_PAIR}\s*", re.ASCII | re.IGNORECASE)
+_LINE_BREAK = re.compile(r"\r\n?|\n")
 _RECORD = re.compile(r"([A-Za-z]+)\s*(.*)", re.ASCII)
 _FLIGHT_LEVEL = re.compile(r"FL\s*(\d+(?:\.\d*)?)", re.ASCII)
 _HEIGHT = re.compile(r"(\d+(?:\.\d*)?)\s*(FT|F|M)?\s*(AMSL|MSL|ALT|AGL|AGND|ASFC|GND|SFC|STD)?", re.ASCII)
@@ -72,7 +74,7 @@ def parse_openair(text: str, source: str, bad: BadInput | None = None) -> list[A
     zones: list[Airspace] = []
     block: _Block | None = None
     airspaces = 0
-    for lineno, raw in enumerate(text.split("\n"), start=1):
+    for lineno, raw in enumerate(_LINE_BREAK.split(text), start=1):
         match = _RECORD.match(raw.strip())
         if match is None:  # blank line, comment or junk without a record key
             continue
@@ -91,7 +93,7 @@ def parse_openair(text: str, source: str, bad: BadInput | None = None) -> list[A
         if block.failed:
             continue
         try:
-            handler(block, arg if key == "AN" else _strip_comment(arg))
+            handler(block, _strip_comment(arg))
         except ValueError as error:
             block.failed = True
             bad.report(source, lineno, f"bad {key} record {raw.strip()!r}: {error}; airspace skipped",
@@ -241,22 +243,23 @@ def _finish(block: _Block | None, zones: list[Airspace], source: str, bad: BadIn
     """Turn a fully read airspace into a zone, or report why it cannot be one."""
     if block is None or block.failed:
         return
+    what = f"airspace {block.name or '(unnamed)'!r}"
     try:
         geometry = _outline(block.pieces)
         if block.floor_m >= block.ceiling_m:
             raise ValueError(f"floor {block.floor_text!r} is not below ceiling {block.ceiling_text!r}")
     except ValueError as error:
-        bad.report(source, block.line, f"airspace {block.name or '(unnamed)'!r}: {error}; skipped",
+        bad.report(source, block.line, f"{what}: {error}; skipped",
                    kind="bad OpenAir airspace")
         return
     geometry, repaired = repair(geometry)
     if geometry.is_empty:
-        bad.report(source, block.line, f"airspace {block.name or '(unnamed)'!r} has no area; skipped",
+        bad.report(source, block.line, f"{what} has no area; skipped",
                    kind="bad OpenAir airspace")
         return
     if repaired:
-        bad.report(source, block.line, f"airspace {block.name or '(unnamed)'!r}: self-intersecting outline "
-                   "repaired (make_valid linework, areal part kept)", kind="repaired OpenAir outline")
+        bad.report(source, block.line, f"{what}: self-intersecting outline repaired (make_valid linework, "
+                   "areal part kept)", kind="repaired OpenAir outline")
     zones.append(Airspace(
         name=block.name or f"zone-{block.ordinal}", geometry=geometry,
         floor_m=block.floor_m, ceiling_m=block.ceiling_m, kind="zone", source=f"{source}:{block.line}",
@@ -270,7 +273,7 @@ def _outline(pieces: list[np.ndarray]) -> shapely.Polygon:
     ring = np.vstack(pieces)
     ring = ring[np.r_[True, np.any(np.diff(ring, axis=0) != 0.0, axis=1)]]
     ring[:, 0] = unwrap_lon(ring[:, 0])
-    if np.array_equal(ring[0], ring[-1]):
+    if np.allclose(ring[0], ring[-1], rtol=0.0, atol=1e-9):  # closed in the file or a full turn
         ring = ring[:-1]
     if len(ring) < 3:
         raise ValueError(f"outline has {len(ring)} distinct point(s), needs 3")

@@ -1,0 +1,337 @@
+"""``detect``: every passage of every track through every watched airspace.
+
+Pipeline (vectorised, no per-fix Python loop):
+1. classify every fix with the grid index (combination of airspaces containing it);
+2. segments whose two ends could see a boundary between them (state change, boundary cell,
+   long jump) get exact geodesic crossing computation (``crossings``);
+3. inside *pieces* (whole segments, parts of segments, lone fixes) are clipped to the
+   vertical limits of zones and merged into passages;
+4. per passage: times, points, altitudes, fixes, gaps, depth and double claims; then the
+   closest approach of tracks that come near but never enter.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from ..airspace.index import AirspaceIndex, _expand_ranges
+from ..airspace.model import Airspace
+from ..geodesy import GEOD, segment_lengths, wrap_lon
+from ..tracks import schema
+from . import distance
+from .claims import disputed_with
+from .crossings import Segments, inside_stretches
+
+RESULT_COLUMNS = [
+    "track_id", "airspace", "entry_time", "exit_time", "duration_s", "entry_lat", "entry_lon",
+    "exit_lat", "exit_lon", "max_depth_m", "max_depth_lat", "max_depth_lon", "length_inside_m",
+    "min_alt_m", "max_alt_m", "fixes_inside", "max_gap_s", "status", "disputed_with",
+    "closest_approach_m", "closest_approach_time", "closest_approach_lat", "closest_approach_lon",
+]
+
+
+@dataclass
+class TrackArrays:
+    """The track table as flat arrays (fixes sorted by track, then time)."""
+
+    track: np.ndarray  # int track code
+    track_ids: np.ndarray  # code -> track_id
+    t: np.ndarray  # seconds since t0
+    t0: pd.Timestamp
+    lon: np.ndarray
+    lat: np.ndarray
+    alt: np.ndarray
+    first: np.ndarray  # first fix index of each fix's track
+    last: np.ndarray  # last fix index of each fix's track
+
+    @classmethod
+    def from_table(cls, tracks: pd.DataFrame) -> "TrackArrays":
+        table = tracks if _is_normalized(tracks) else schema.normalize(tracks)
+        ok = np.isfinite(table["lat"].to_numpy()) & np.isfinite(table["lon"].to_numpy()) & table["time"].notna().to_numpy()
+        table = table[ok]
+        codes, ids = pd.factorize(table["track_id"], sort=False)
+        ns = pd.DatetimeIndex(table["time"]).asi8
+        t0 = int(ns.min()) if len(ns) else 0
+        n = len(codes)
+        starts = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]]) if n else np.zeros(0, np.int64)
+        ends = np.r_[starts[1:], n] - 1
+        lengths = np.diff(np.r_[starts, n])
+        alt = table["alt_m"].to_numpy(dtype=float) if "alt_m" in table else np.full(n, np.nan)
+        return cls(codes.astype(np.int64), np.asarray(ids, dtype=object), (ns - t0) / 1e9,
+                   pd.Timestamp(t0, unit="ns", tz="UTC"), wrap_lon(table["lon"].to_numpy(dtype=float)),
+                   table["lat"].to_numpy(dtype=float), alt,
+                   np.repeat(starts, lengths), np.repeat(ends, lengths))
+
+    def __len__(self) -> int:
+        return len(self.track)
+
+    def timestamps(self, seconds: np.ndarray) -> pd.DatetimeIndex:
+        return self.t0 + pd.to_timedelta(np.round(np.asarray(seconds) * 1e9).astype(np.int64), unit="ns")
+
+
+def _is_normalized(df: pd.DataFrame) -> bool:
+    return all(c in df for c in schema.REQUIRED) and str(df["time"].dtype) == "datetime64[ns, UTC]" \
+        and df["track_id"].is_monotonic_increasing if len(df) else False
+
+
+def detect(tracks: pd.DataFrame, airspaces: list[Airspace] | AirspaceIndex, max_gap_s: float = 60.0,
+           near_m: float = 20_000.0) -> pd.DataFrame:
+    """Every passage of every track through every airspace, and near misses.
+
+    ``tracks`` is a track table (see ``tracks.schema``); ``airspaces`` a list of Airspace (or a
+    prebuilt AirspaceIndex). Returns one row per passage with RESULT_COLUMNS (status ``closed``,
+    ``open_start``, ``open_end`` or ``gap``), and one row (status ``near``) per track and
+    airspace it came within ``near_m`` metres of without entering. Distances in metres, times
+    UTC, durations in seconds.
+    """
+    index = airspaces if isinstance(airspaces, AirspaceIndex) else AirspaceIndex(airspaces)
+    arrays = TrackArrays.from_table(tracks)
+    if len(arrays) == 0 or not index.airspaces:
+        return _empty_result()
+    passages = find_passages(arrays, index, max_gap_s)
+    near = distance.near_misses(arrays, index, passages, near_m) if near_m > 0 else None
+    frames = [f for f in (passages.table, near) if f is not None and len(f)]
+    if not frames:
+        return _empty_result()
+    result = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+    result = result.sort_values(["track_id", "airspace", "entry_time", "closest_approach_time"],
+                                kind="stable", na_position="last").reset_index(drop=True)
+    return result[RESULT_COLUMNS]
+
+
+def _empty_result() -> pd.DataFrame:
+    frame = pd.DataFrame({c: pd.Series(dtype="object") for c in RESULT_COLUMNS})
+    for c in ("entry_time", "exit_time", "closest_approach_time"):
+        frame[c] = pd.Series(dtype="datetime64[ns, UTC]")
+    return frame
+
+
+@dataclass
+class Passages:
+    """Passages as arrays (for the distance step) and as the result table."""
+
+    track: np.ndarray
+    airspace: np.ndarray
+    entry_fix: np.ndarray
+    entry_s: np.ndarray
+    exit_fix: np.ndarray
+    exit_s: np.ndarray
+    table: pd.DataFrame
+
+
+def _candidate_segments(arrays: TrackArrays, index: AirspaceIndex, combo: np.ndarray) -> np.ndarray:
+    """Segments (by start fix) that need exact geometry, and those that cannot meet a boundary."""
+    j = np.flatnonzero(arrays.track[1:] == arrays.track[:-1])
+    ix, iy = index._cell_xy(arrays.lon, arrays.lat)
+    code = index.code[iy * index.nx + ix]
+    dix = np.abs(ix[j + 1] - ix[j])
+    dix = np.minimum(dix, index.nx - dix)
+    diy = np.abs(iy[j + 1] - iy[j])
+    corner1 = index.code[iy[j + 1] * index.nx + ix[j]]
+    corner2 = index.code[iy[j] * index.nx + ix[j + 1]]
+    quiet = (code[j] >= 0) & (code[j] == code[j + 1]) & (dix <= 1) & (diy <= 1) \
+        & (corner1 == code[j]) & (corner2 == code[j]) & (combo[j] == combo[j + 1])
+    return j[~quiet], j[quiet]
+
+
+def _members(index: AirspaceIndex, combo: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(position in ``combo``, airspace) for every airspace of each combination id."""
+    sizes = np.array([len(m) for m in index.combos], dtype=np.int64)
+    flat = np.array([a for m in index.combos for a in sorted(m)], dtype=np.int32)
+    starts = np.cumsum(sizes) - sizes
+    owner, pos = _expand_ranges(starts[combo], starts[combo] + sizes[combo] - 1)
+    return owner, flat[pos] if len(flat) else np.zeros(0, np.int32)
+
+
+def find_passages(arrays: TrackArrays, index: AirspaceIndex, max_gap_s: float) -> Passages:
+    combo = index.classify(arrays.lon, arrays.lat)
+    cand, quiet = _candidate_segments(arrays, index, combo)
+    n_air = len(index.airspaces)
+    lon2 = arrays.lon[cand] + wrap_lon(arrays.lon[cand + 1] - arrays.lon[cand])
+    az, _, length = GEOD.inv(arrays.lon[cand], arrays.lat[cand], lon2, arrays.lat[cand + 1])
+    segs = Segments(arrays.lon[cand], arrays.lat[cand], np.asarray(az), np.asarray(length))
+    # exact states at both ends of candidate segments, for every airspace at either end
+    o1, a1 = _members(index, combo[cand])
+    o2, a2 = _members(index, combo[cand + 1])
+    keys = np.unique(np.concatenate([o1 * n_air + a1, o2 * n_air + a2]))
+    k1, k2 = np.sort(o1 * n_air + a1), np.sort(o2 * n_air + a2)
+    st_seg, st_air = keys // n_air, (keys % n_air).astype(np.int32)
+    stretches = inside_stretches(index, segs, np.isin(keys, k1), np.isin(keys, k2), st_seg, st_air)
+    # pieces: (airspace, fix of segment start, start m, end m) in segment-local metres
+    seg_len = np.zeros(len(arrays))
+    seg_len[:-1] = segment_lengths(arrays.lon[:-1], arrays.lat[:-1], arrays.lon[1:], arrays.lat[1:])
+    seg_len[cand] = segs.length
+    whole_cand = np.isin(keys, k1) & np.isin(keys, k2) & ~np.isin(keys, stretches.handled)
+    oq, aq = _members(index, combo[quiet])
+    single = np.flatnonzero(arrays.first == arrays.last)
+    os_, as_ = _members(index, combo[single])
+    p_fix = np.concatenate([cand[stretches.seg], cand[st_seg[whole_cand]], quiet[oq], single[os_]])
+    p_air = np.concatenate([stretches.airspace, st_air[whole_cand], aq, as_]).astype(np.int32)
+    p_lo = np.concatenate([stretches.start, np.zeros(whole_cand.sum() + len(oq) + len(os_))])
+    p_hi = np.concatenate([stretches.end, seg_len[cand[st_seg[whole_cand]]], seg_len[quiet[oq]],
+                           np.zeros(len(os_))])
+    p_fix, p_air, p_lo, p_hi = _clip_vertical(arrays, index, seg_len, p_fix, p_air, p_lo, p_hi)
+    return _merge_pieces(arrays, index, combo, seg_len, p_fix, p_air, p_lo, p_hi, max_gap_s)
+
+
+def _clip_vertical(arrays, index, seg_len, fix, air, lo, hi):
+    """Cut pieces of zones with floor/ceiling to where the altitude is within the limits.
+
+    Altitude is linear in distance along each segment; unknown altitude is not clipped.
+    """
+    floor = np.array([a.floor_m for a in index.airspaces])[air]
+    ceiling = np.array([a.ceiling_m for a in index.airspaces])[air]
+    limited = np.isfinite(floor) | np.isfinite(ceiling)
+    if not limited.any():
+        return fix, air, lo, hi
+    nxt = np.minimum(fix + 1, len(arrays) - 1)
+    a0 = arrays.alt[fix]
+    a1 = np.where(hi > 0, arrays.alt[nxt], a0)
+    length = np.where(seg_len[fix] > 0, seg_len[fix], 1.0)
+    slope = (a1 - a0) / length  # metres of altitude per metre along
+    with np.errstate(divide="ignore", invalid="ignore"):
+        s_floor = (floor - a0) / slope
+        s_ceil = (ceiling - a0) / slope
+    climbing = slope > 0
+    v_lo = np.where(slope == 0, np.where((a0 >= floor) & (a0 <= ceiling), -np.inf, np.inf),
+                    np.where(climbing, s_floor, s_ceil))
+    v_hi = np.where(slope == 0, np.where((a0 >= floor) & (a0 <= ceiling), np.inf, -np.inf),
+                    np.where(climbing, s_ceil, s_floor))
+    unknown = np.isnan(a0) | np.isnan(a1)
+    new_lo = np.where(limited & ~unknown, np.maximum(lo, v_lo), lo)
+    new_hi = np.where(limited & ~unknown, np.minimum(hi, v_hi), hi)
+    keep = new_hi >= new_lo
+    return fix[keep], air[keep], new_lo[keep], new_hi[keep]
+
+
+def _merge_pieces(arrays, index, combo, seg_len, fix, air, lo, hi, max_gap_s) -> Passages:
+    cum = _cumulative(arrays, seg_len)
+    start_S, end_S = cum[fix] + lo, cum[fix] + hi
+    track = arrays.track[fix]
+    order = np.lexsort((end_S, start_S, track, air))
+    fix, air, lo, hi, start_S, end_S, track = (v[order] for v in (fix, air, lo, hi, start_S, end_S, track))
+    new = np.ones(len(fix), bool)
+    # a piece starts a new passage when airspace or track changes, or it does not touch the last
+    prev_end = np.r_[-np.inf, end_S[:-1]]
+    new[1:] = (air[1:] != air[:-1]) | (track[1:] != track[:-1]) | (start_S[1:] > prev_end[1:] + 1e-6)
+    first = np.flatnonzero(new)
+    last = np.r_[first[1:], len(fix)] - 1
+    p_air, p_track = air[first], track[first]
+    e_fix, e_s = fix[first], lo[first]
+    x_fix, x_s = fix[last], hi[last]
+    return _passage_table(arrays, index, combo, seg_len, p_track, p_air, e_fix, e_s, x_fix, x_s, max_gap_s)
+
+
+def _cumulative(arrays: TrackArrays, seg_len: np.ndarray) -> np.ndarray:
+    """Distance (m) of each fix from its track's first fix along the path."""
+    step = np.r_[0.0, np.where(arrays.track[1:] == arrays.track[:-1], seg_len[:-1], 0.0)]
+    total = np.cumsum(step)
+    return total - total[arrays.first]
+
+
+def _range_reduce(ufunc, values: np.ndarray, lo: np.ndarray, hi: np.ndarray, initial: float) -> np.ndarray:
+    """``ufunc`` reduction of values[lo..hi] (inclusive) per range; ``initial`` for empty ranges."""
+    out = np.full(len(lo), initial, dtype=float)
+    owner, idx = _expand_ranges(lo, np.maximum(hi, lo - 1))
+    ufunc.at(out, owner, values[idx])
+    return out
+
+
+class _Positions:
+    """Time, point and altitude at (segment start fix, metres along) positions on tracks."""
+
+    def __init__(self, arrays: TrackArrays, seg_len: np.ndarray):
+        self.arrays, self.seg_len = arrays, seg_len
+
+    def _frac(self, fix, s):
+        length = self.seg_len[fix]
+        has_next = fix < self.arrays.last[fix]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            frac = np.where(length > 0, s / length, np.where(s > 0, 1.0, 0.0))
+        return np.where(has_next, np.clip(frac, 0.0, 1.0), 0.0), np.minimum(fix + 1, self.arrays.last[fix])
+
+    def time(self, fix, s):
+        frac, nxt = self._frac(fix, s)
+        t = self.arrays.t
+        return t[fix] + frac * (t[nxt] - t[fix])
+
+    def alt(self, fix, s):
+        frac, nxt = self._frac(fix, s)
+        alt = self.arrays.alt
+        return alt[fix] + frac * (alt[nxt] - alt[fix])
+
+    def point(self, fix, s):
+        a = self.arrays
+        frac, nxt = self._frac(fix, s)
+        lon, lat = a.lon[fix].copy(), a.lat[fix].copy()
+        at_end = frac >= 1.0
+        lon[at_end], lat[at_end] = a.lon[nxt[at_end]], a.lat[nxt[at_end]]
+        mid = np.flatnonzero((frac > 0) & ~at_end)
+        if len(mid):
+            az = GEOD.inv(a.lon[fix[mid]], a.lat[fix[mid]], a.lon[nxt[mid]], a.lat[nxt[mid]])[0]
+            lon[mid], lat[mid], _ = GEOD.fwd(a.lon[fix[mid]], a.lat[fix[mid]], az, s[mid])
+        return lon, lat
+
+
+def _passage_table(arrays, index, combo, seg_len, track, air, e_fix, e_s, x_fix, x_s, max_gap_s) -> Passages:
+    pos = _Positions(arrays, seg_len)
+    member = index.member()
+    inside_first = member[combo[e_fix], air] & (e_s == 0) & (e_fix == arrays.first[e_fix])
+    inside_first &= _within_limits(index, air, arrays.alt[e_fix])
+    last = arrays.last[x_fix]
+    reaches_last = (x_fix == last) | ((x_fix + 1 == last) & (x_s >= seg_len[x_fix]))
+    inside_last = reaches_last & member[combo[last], air] & _within_limits(index, air, arrays.alt[last])
+    t_entry, t_exit = pos.time(e_fix, e_s), pos.time(x_fix, x_s)
+    entry_lon, entry_lat = pos.point(e_fix, e_s)
+    exit_lon, exit_lat = pos.point(x_fix, x_s)
+    alt_entry, alt_exit = pos.alt(e_fix, e_s), pos.alt(x_fix, x_s)
+    f0 = np.where(e_s > 0, e_fix + 1, e_fix)
+    f1 = np.where((x_s > 0) & (x_s >= seg_len[x_fix]) & (x_fix < arrays.last[x_fix]), x_fix + 1, x_fix)
+    fixes_inside = np.maximum(f1 - f0 + 1, 0)
+    min_alt = np.fmin(np.fmin(alt_entry, alt_exit), _range_reduce(np.fmin, arrays.alt, f0, f1, np.nan))
+    max_alt = np.fmax(np.fmax(alt_entry, alt_exit), _range_reduce(np.fmax, arrays.alt, f0, f1, np.nan))
+    dt = np.r_[np.diff(arrays.t), 0.0]
+    last_seg = np.where(x_s > 0, x_fix, x_fix - 1)
+    max_gap = _range_reduce(np.fmax, dt, e_fix, last_seg, 0.0)
+    cum = _cumulative(arrays, seg_len)
+    length_inside = (cum[x_fix] + x_s) - (cum[e_fix] + e_s)
+    status = np.where(inside_first, "open_start", np.where(inside_last, "open_end",
+                      np.where(max_gap > max_gap_s, "gap", "closed")))
+    depth, depth_lon, depth_lat = distance.max_depth(arrays, index, pos, air, e_fix, e_s, x_fix, x_s)
+    names = np.array([a.name for a in index.airspaces], dtype=object)
+    entry_time = arrays.timestamps(t_entry).where(~inside_first)
+    exit_time = arrays.timestamps(t_exit).where(~inside_last)
+    table = pd.DataFrame({
+        "track_id": arrays.track_ids[track],
+        "airspace": names[air],
+        "entry_time": entry_time,
+        "exit_time": exit_time,
+        "duration_s": np.where(inside_first | inside_last, np.nan, t_exit - t_entry),
+        "entry_lat": np.where(inside_first, np.nan, entry_lat),
+        "entry_lon": np.where(inside_first, np.nan, entry_lon),
+        "exit_lat": np.where(inside_last, np.nan, exit_lat),
+        "exit_lon": np.where(inside_last, np.nan, exit_lon),
+        "max_depth_m": depth,
+        "max_depth_lat": depth_lat,
+        "max_depth_lon": depth_lon,
+        "length_inside_m": length_inside,
+        "min_alt_m": min_alt,
+        "max_alt_m": max_alt,
+        "fixes_inside": fixes_inside.astype(np.int64),
+        "max_gap_s": max_gap,
+        "status": status,
+        "disputed_with": disputed_with(index, arrays, air, f0, f1, entry_lon, entry_lat, exit_lon, exit_lat),
+        "closest_approach_m": np.nan,
+        "closest_approach_time": pd.Series(pd.NaT, index=range(len(air)), dtype="datetime64[ns, UTC]"),
+        "closest_approach_lat": np.nan,
+        "closest_approach_lon": np.nan,
+    })
+    return Passages(track, air, e_fix, e_s, x_fix, x_s, table)
+
+
+def _within_limits(index: AirspaceIndex, air: np.ndarray, alt: np.ndarray) -> np.ndarray:
+    floor = np.array([a.floor_m for a in index.airspaces])[air]
+    ceiling = np.array([a.ceiling_m for a in index.airspaces])[air]
+    return np.isnan(alt) | ((alt >= floor) & (alt <= ceiling))
