@@ -160,3 +160,22 @@ def test_fuzz_read_zones_raises_only_input_error(tmp_path_factory, content):
         assert "\n" not in str(error)
         return
     assert zones and all(z.geometry.is_valid for z in zones)
+
+
+JSON_VALUE = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=5),
+    lambda inner: st.lists(inner, max_size=5) | st.dictionaries(st.text(max_size=3), inner, max_size=3),
+    max_leaves=30)
+POSITION = st.lists(st.floats(-200, 200), min_size=2, max_size=3)
+RINGS = st.lists(st.lists(POSITION, min_size=1, max_size=8), min_size=1, max_size=3)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.sampled_from(["Polygon", "MultiPolygon", "Point"]), RINGS | st.lists(RINGS, max_size=2) | JSON_VALUE,
+       st.dictionaries(st.sampled_from(["name", "floor_m", "ceiling_m", "label"]), JSON_VALUE, max_size=4))
+def test_fuzz_features_are_zones_or_reported(kind, coordinates, properties):
+    feature = {"type": "Feature", "properties": properties, "geometry": {"type": kind, "coordinates": coordinates}}
+    bad = BadInput()
+    zones = parse_geojson_zones(json.dumps(feature), "fuzz", bad)  # NaN/inf leave as JSON NaN/Infinity
+    assert len(zones) == 1 or bad.total >= 1
+    assert all(z.geometry.is_valid and not z.geometry.is_empty and z.floor_m < z.ceiling_m for z in zones)

@@ -101,6 +101,15 @@ def test_da_arc_runs_from_start_to_end_bearing(direction, start, end, expected_s
     assert turn.sum() == pytest.approx(abs(expected_sweep), abs=1e-6)
 
 
+def test_da_with_equal_bearings_is_a_full_circle():
+    full = one_zone(f"AC R\nAN A\nV X={CENTRE_TEXT}\nDA 10, 90, 90\n")
+    circle = one_zone(f"AC R\nAN C\nV X={CENTRE_TEXT}\nDC 10\n")
+    assert len(ring(full)) == 720
+    assert np.abs(from_centre(ring(full))[1] - 18520.0).max() < 0.01
+    # the same 720 bearings, started at 90 instead of 0 degrees: the same polygon
+    assert full.geometry.symmetric_difference(circle.geometry).area < 1e-12 * circle.geometry.area
+
+
 def test_db_arc_joins_its_two_points_along_the_radius():
     lon, lat = CENTRE
     (lon1, lon2), (lat1, lat2), _ = GEOD.fwd([lon, lon], [lat, lat], [30.0, 100.0], [15000.0, 15000.0])
@@ -236,12 +245,12 @@ def test_malformed_records_are_reported_with_line_numbers_and_skipped():
 
 def test_comments_unknown_records_and_names():
     text = ("* header\n\nAC R\nAY TRA\nAT 36N 36E\nSP 0,1,0,0,0\nSB -1,-1,-1\nAF 123.450\n"
-            "AN  Name * with star  \nDP 36N 36E * first\nDP 36:10N 36E\nDP 36:10N 36:10E\n"
+            "AN  Name * a comment  \nDP 36N 36E * first\nDP 36:10N 36E\nDP 36:10N 36:10E\n"
             "AC Q\nDP 36N 36E\nDP 36:10N 36E\nDP 36:10N 36:10E\n")
     bad = BadInput()
     zones = parse_openair(text, "x", bad)
     assert bad.total == 0
-    assert [z.name for z in zones] == ["Name * with star", "zone-1"]
+    assert [z.name for z in zones] == ["Name", "zone-1"]
     assert (zones[0].floor_m, zones[0].ceiling_m) == (-math.inf, math.inf)
 
 
@@ -264,6 +273,12 @@ def test_airways_and_self_intersections_are_reported():
     # the bowtie's two triangles are each a quarter of the 10' x 10' square
     square = shapely.box(36.0, 36.0, 36.0 + 1 / 6, 36.0 + 1 / 6).area
     assert zones[0].geometry.area == pytest.approx(square / 2, rel=1e-9)
+
+
+def test_old_mac_and_windows_line_ends_keep_line_numbers():
+    bad = BadInput()
+    parse_openair("AC R\r\nAN X\rAL nonsense\nDP 36N 36E\n", "m", bad)
+    assert bad.messages[0].startswith("m:line 3: bad AL record")
 
 
 def test_legacy_windows_1252_file(tmp_path):
