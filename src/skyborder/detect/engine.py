@@ -217,7 +217,7 @@ def _merge_pieces(arrays, index, combo, seg_len, fix, air, lo, hi, max_gap_s) ->
     prev_end = np.r_[-np.inf, end_S[:-1]]
     new[1:] = (air[1:] != air[:-1]) | (track[1:] != track[:-1]) | (start_S[1:] > prev_end[1:] + 1e-6)
     first = np.flatnonzero(new)
-    last = np.r_[first[1:], len(fix)] - 1
+    last = np.r_[first[1:], len(fix)][:len(first)] - 1
     p_air, p_track = air[first], track[first]
     e_fix, e_s = fix[first], lo[first]
     x_fix, x_s = fix[last], hi[last]
