@@ -122,6 +122,7 @@ class BeastSplitter:
                 pos = start  # incomplete: wait for more bytes
                 break
             if damaged:
+                self._end_junk()
                 self.errors.append((self._base + start, "truncated Beast frame"))
                 pos = next_pos
                 continue
