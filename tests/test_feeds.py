@@ -145,6 +145,32 @@ def test_refused_grows_the_backoff_and_gives_up_after_max_retries() -> None:
     assert all(b * 0.5 <= w <= b for w, b in zip(feed.stats.waits, bases))
 
 
+def test_server_that_hangs_up_at_once_is_backed_off() -> None:
+    server = listener()
+    port = server.getsockname()[1]
+    stop = threading.Event()
+
+    def serve() -> None:
+        while not stop.is_set():
+            try:
+                conn, _ = server.accept()
+            except OSError:
+                return
+            conn.close()
+
+    run_in_thread(serve)
+    steady = Backoff(initial=0.02, maximum=0.16, factor=2.0, jitter=0.0)
+    feed = open_feed(f"sbs://127.0.0.1:{port}", factory=FixLineParser, backoff=steady, timeout=1.0,
+                     poll_seconds=0.01)
+    assert list(feed) == []
+    stop.set()
+    server.close()
+    waits = list(feed.stats.waits)
+    assert waits[:4] == [0.02, 0.04, 0.08, 0.16]            # no data: no reset to the initial delay
+    assert set(waits[4:]) <= {0.16}
+    assert feed.stats.connections >= 4 and feed.stats.drops >= feed.stats.connections - 1
+
+
 def test_silent_server_ends_on_timeout_and_on_stop() -> None:
     server = listener()
     port = server.getsockname()[1]

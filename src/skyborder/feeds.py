@@ -35,6 +35,7 @@ import stat
 import sys
 import threading
 import time
+from collections import deque
 from dataclasses import dataclass, field
 from typing import Callable, Iterator
 from urllib.parse import urlsplit
@@ -83,7 +84,7 @@ class FeedStats:
     bytes: int = 0
     fixes: int = 0
     batches: int = 0
-    waits: list[float] = field(default_factory=list)  # backoff delays slept, seconds
+    waits: deque = field(default_factory=lambda: deque(maxlen=100))  # last backoff delays, s
 
 
 def parser_factory(fmt: str) -> ParserFactory:
@@ -125,13 +126,12 @@ class Feed:
             raise ValueError("batch_fixes must be >= 1, batch_seconds and poll_seconds > 0")
         self.url = url
         self.scheme, self.address = _split_url(url)
-        self.format = SCHEMES.get(self.scheme, format) if self.scheme else format
+        self.format = SCHEMES[self.scheme] if self.scheme else format
         self.batch_fixes = batch_fixes
         self.batch_seconds = batch_seconds
         self.follow = follow
         self.stop = stop or threading.Event()
         self.max_batches = max_batches
-        self.timeout = timeout
         self.backoff = backoff
         self.max_retries = max_retries
         self.connect_timeout = connect_timeout
