@@ -88,6 +88,20 @@ def test_stream_receive_time_comes_from_the_clock(traffic):
     assert rows and {r["time"] for r in rows} == {1234.5}
 
 
+def test_live_counters_are_anchored_on_the_first_receive_time(traffic):
+    # a receiver up for 10 hours: its counter is far from zero when we connect
+    items, truth = traffic
+    uptime = 10 * 3600 * 12_000_000
+    wire = b"".join(beast_frame(e.frame, simulate.counter(e.time_s) + uptime) for e in items[:200])
+    parser = BeastParser("live", clock=lambda: START + items[0].time_s)
+    table = pd.DataFrame(parser.feed(wire) + parser.flush())
+    assert len(matched(table.assign(time=pd.to_datetime(table["time"], unit="s", utc=True)), truth)) == len(table)
+    # the receiver restarts: its counter drops back, the next frame is anchored on the clock again
+    parser.clock = lambda: START + 5000.0
+    rows = parser.feed(b"".join(beast_frame(e.frame, simulate.counter(e.time_s)) for e in items[200:400]))
+    assert rows and min(r["time"] for r in rows) >= START + 5000.0
+
+
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(cuts=st.lists(st.integers(0, 10**6), max_size=12), fmt=st.sampled_from(["avr", "beast"]))
 def test_any_chunking_gives_the_same_table(traffic, cuts, fmt):

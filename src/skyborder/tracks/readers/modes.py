@@ -1,11 +1,17 @@
 """Mode S readers: AVR text and Beast binary, from files or sockets, decoded with pyModeS.
 
-Times: a 12 MHz counter (AVR ``@``/``<`` lines, Beast messages) is relative to the
-receiver's start, so a fix's time is ``start_time + counter / 12e6`` seconds. AVR lines without
-a counter, and Beast messages whose counter is 0 (sources that do not stamp), take the receive
-time: ``clock()`` when the chunk is fed. For files, ``start_time`` defaults to now and
-``clock`` returns ``start_time``, so untimestamped lines of a file all share one time: give
-``start_time`` (the capture start) for a meaningful table.
+Times (epoch seconds):
+- a 12 MHz counter (AVR ``@``/``<`` lines, Beast messages) with ``start_time`` given is
+  relative to it: ``time = start_time + counter / 12e6`` (a capture whose counter starts at 0);
+- without ``start_time`` (live feeds: a receiver's counter runs from its own power-up), the
+  first stamped frame takes its receive time and later ones keep their counter offsets from
+  it: ``time = t_first + (counter - counter_first) / 12e6``; a counter that runs backwards
+  (receiver restart) re-anchors on the receive time;
+- AVR lines without a counter, and Beast messages whose counter is 0 (sources that do not
+  stamp), take the receive time: ``clock()`` when the chunk is fed.
+For files, ``clock`` returns the reading start (``start_time``, default now), so untimestamped
+lines of a file all share one time: give ``start_time`` (the capture start) for a meaningful
+table.
 
 Bad input (reported with file:line for AVR, ``byte N`` for Beast, counted, skipped): truncated
 lines or frames, non-hex text, wrong lengths, garbage between Beast frames, bad CRC (kind
@@ -29,10 +35,10 @@ TimeLike = float | str | datetime | pd.Timestamp | None
 _MAX_LINE = 4096  # a longer unterminated "line" is garbage, not a line still arriving
 
 
-def epoch_seconds(value: TimeLike) -> float:
-    """Epoch seconds of a time given as seconds, ISO-8601 text (naive = UTC) or datetime; None = now."""
+def epoch_seconds(value: TimeLike) -> float | None:
+    """Epoch seconds of a time given as seconds, ISO-8601 text (naive = UTC) or datetime."""
     if value is None:
-        return time.time()
+        return None
     if isinstance(value, (int, float)):
         return float(value)
     stamp = pd.Timestamp(value)
@@ -51,11 +57,24 @@ class _ModesParser:
         self.start_time = epoch_seconds(start_time)
         self.clock = clock or time.time
         self.decoder = FrameDecoder(source, self.bad)
+        self._anchor: tuple[float, int] | None = None   # (receive time, counter) of the first stamp
 
     def _times(self, counters: list[int]) -> np.ndarray:
-        """Epoch seconds: start_time + counter/12 MHz, or the receive time where counter is 0."""
-        stamped = np.asarray(counters, dtype=np.float64)
-        return np.where(stamped > 0, self.start_time + stamped / COUNTER_HZ, self.clock())
+        """Epoch seconds of each frame from its counter (0 = unstamped: the receive time)."""
+        stamped = np.asarray(counters, dtype=np.int64)
+        now = self.clock()
+        times = np.full(len(stamped), now, dtype=np.float64)
+        has = stamped > 0
+        if not has.any():
+            return times
+        if self.start_time is not None:
+            times[has] = self.start_time + stamped[has] / COUNTER_HZ
+            return times
+        if self._anchor is None or stamped[has].min() < self._anchor[1]:
+            self._anchor = (now, int(stamped[has][0]))
+        t0, c0 = self._anchor
+        times[has] = t0 + (stamped[has] - c0) / COUNTER_HZ
+        return times
 
     def flush(self) -> list[dict]:
         return self.decoder.flush()
@@ -126,20 +145,22 @@ class BeastParser(_ModesParser):
         self._splitter.errors.clear()
 
 
-def _read(parser: _ModesParser, path: str) -> pd.DataFrame:
+def read_avr(path: str, bad: BadInput | None = None, start_time: TimeLike = None) -> pd.DataFrame:
+    """An AVR file as a track table; ``start_time`` is the counter's zero and the time of
+    unstamped lines (default: now, and the first stamped line is now)."""
+    return _read_file(AvrParser, path, bad, start_time)
+
+
+def read_beast(path: str, bad: BadInput | None = None, start_time: TimeLike = None) -> pd.DataFrame:
+    """A Beast binary file as a track table; ``start_time`` as for ``read_avr``."""
+    return _read_file(BeastParser, path, bad, start_time)
+
+
+def _read_file(parser_class, path: str, bad: BadInput | None, start_time: TimeLike) -> pd.DataFrame:
+    start = epoch_seconds(start_time)
+    read_at = time.time() if start is None else start
+    parser = parser_class(str(path), bad, start, clock=lambda: read_at)
     try:
         return parse_chunks(parser, read_blocks(str(path)))
     except OSError as exc:
         raise InputError(f"cannot read {path}: {exc.strerror or exc}") from None
-
-
-def read_avr(path: str, bad: BadInput | None = None, start_time: TimeLike = None) -> pd.DataFrame:
-    """An AVR file as a track table; ``start_time`` is the capture start (default now)."""
-    start = epoch_seconds(start_time)
-    return _read(AvrParser(str(path), bad, start, clock=lambda: start), path)
-
-
-def read_beast(path: str, bad: BadInput | None = None, start_time: TimeLike = None) -> pd.DataFrame:
-    """A Beast binary file as a track table; ``start_time`` is the counter's zero (default now)."""
-    start = epoch_seconds(start_time)
-    return _read(BeastParser(str(path), bad, start, clock=lambda: start), path)
