@@ -46,6 +46,26 @@ def build_parser() -> argparse.ArgumentParser:
     airspaces = commands.add_parser("airspaces", help="list the embedded airspaces")
     airspaces.add_argument("--format", choices=("table", "csv", "json"), default="table")
 
+    simulate = commands.add_parser(
+        "simulate", help="simulated ADS-B traffic (skyborder's own encoder) to a file or a TCP port")
+    simulate.add_argument("--scenario", choices=("border-approach", "busy"), default="border-approach",
+                          help="border-approach: 4 aircraft at the Turkey-Syria border near 35.9 N 36.0 E; "
+                               "busy: N aircraft on random routes around it (default border-approach)")
+    simulate.add_argument("--format", choices=("avr", "beast", "sbs"), default="beast",
+                          help="AVR text with 12 MHz counters, Beast binary or SBS text (default beast)")
+    target = simulate.add_mutually_exclusive_group(required=True)
+    target.add_argument("--out", metavar="FILE", help="write the traffic to FILE")
+    target.add_argument("--push", metavar="HOST:PORT",
+                        help="send it over TCP, e.g. to dump1090's --net-bi-port (Beast) or --net-ri-port (AVR)")
+    simulate.add_argument("--speed", type=float, default=1.0, metavar="X",
+                          help="with --push: X times real time, 0 = as fast as possible (default 1)")
+    simulate.add_argument("--duration", type=float, default=600.0, metavar="S",
+                          help="seconds of traffic (default 600)")
+    simulate.add_argument("--aircraft", type=int, default=50, metavar="N", help="busy: number of aircraft (default 50)")
+    simulate.add_argument("--seed", type=int, default=0, help="busy: random seed (default 0)")
+    simulate.add_argument("--start", default=None, metavar="TIME",
+                          help="ISO-8601 time of the scenario start, written in SBS lines (default now, UTC)")
+
     demo = commands.add_parser("demo", help="the 24 Nov 2015 Su-24 case: passages, claims and a map")
     demo.add_argument("--out", default="skyborder-demo", metavar="DIR", help="output folder (default skyborder-demo)")
     return parser

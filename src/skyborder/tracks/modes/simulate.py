@@ -17,12 +17,13 @@ import socket
 import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Callable, Iterable
+from typing import Iterable
 
 import numpy as np
 import pandas as pd
 
 from ...geodesy import GEOD
+from ..readers.errors import InputError
 from ..schema import FEET_TO_M, KNOTS_TO_MPS
 from . import encode
 from .framing import COUNTER_HZ, avr_line, beast_frame
@@ -92,7 +93,24 @@ def busy(count: int = 50, seed: int = 0, duration_s: float = 600.0) -> Scenario:
     return Scenario("busy", tuple(fleet), duration_s)
 
 
-SCENARIOS: dict[str, Callable[..., Scenario]] = {"border-approach": border_approach, "busy": busy}
+SCENARIOS = ("border-approach", "busy")
+
+
+def scenario(name: str, duration_s: float = 600.0, aircraft: int = 50, seed: int = 0) -> Scenario:
+    """A scenario by name (``SCENARIOS``); ``aircraft`` and ``seed`` apply to ``busy``."""
+    if name == "border-approach":
+        return border_approach(duration_s)
+    if name == "busy":
+        return busy(aircraft, seed, duration_s)
+    raise ValueError(f"unknown scenario {name!r}; choose one of {', '.join(SCENARIOS)}")
+
+
+def parse_target(text: str) -> tuple[str, int]:
+    """``HOST:PORT`` (IPv6 as ``[::1]:PORT``) -> (host, port)."""
+    host, sep, port = text.rpartition(":")
+    if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise ValueError(f"push target must be HOST:PORT, got {text!r}")
+    return host.strip("[]"), int(port)
 
 
 def positions(aircraft: Aircraft, times_s: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -207,7 +225,11 @@ def push(items: Iterable[Emission], fmt: str, host: str, port: int, speed: float
     """Send the emissions to ``host:port`` over TCP, ``speed`` times faster than real time
     (0 = as fast as possible); returns the number of records sent."""
     count = 0
-    with socket.create_connection((host, port), timeout=10) as sock:
+    try:
+        sock = socket.create_connection((host, port), timeout=10)
+    except OSError as exc:
+        raise InputError(f"cannot connect to {host}:{port}: {exc.strerror or exc}") from None
+    with sock:
         t0 = time.monotonic()
         pending: list[bytes] = []
         due = 0.0
