@@ -1,0 +1,369 @@
+"""A radar-scope style map of tracks, airspaces and detected passages (PNG, matplotlib Agg).
+
+Everything is drawn in an azimuthal equidistant projection (pyproj AEQD, WGS84) centred on the
+scene, so distances and the scale bar are true metres near the centre (the scale error is below
+1e-5 within 30 km) and true north is straight up at the centre. Track legs are drawn along their
+WGS84 geodesics; airspace edges are straight in lon/lat (RFC 7946), densified before projecting.
+"""
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+import pyproj  # noqa: E402
+import shapely  # noqa: E402
+from matplotlib.patches import PathPatch  # noqa: E402
+from matplotlib.path import Path as MplPath  # noqa: E402
+
+from ..airspace.model import Airspace  # noqa: E402
+from ..geodesy import GEOD, densify_geodesic  # noqa: E402
+
+ATTRIBUTION = "Boundaries © OpenStreetMap contributors (ODbL)"
+BACKGROUND = "#07140f"
+GRID = "#1d4a35"
+TEXT = "#e8f5ec"
+BORDER = "#ffd23f"
+AIRSPACE_FILLS = ("#4a1f24", "#12291f", "#1f2f4a", "#3f3a1c")  # first airspace: the watched one
+TRACK_COLOURS = ("#ff5d5d", "#4fd1ff", "#c792ea", "#a3e635")
+VIOLATION = "#ffffff"
+DEPTH = "#ff9f1c"
+NEAR = "#4fd1ff"
+NICE_KM = (0.1, 0.2, 0.25, 0.5, 1, 2, 2.5, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1000)
+
+
+@dataclass(frozen=True)
+class MapLabel:
+    """A point of interest: a marker (matplotlib style, ``""`` for text only) with a text label."""
+
+    lon: float
+    lat: float
+    text: str
+    marker: str = "o"
+    colour: str = TEXT
+    size: float = 9.0
+    offset_pt: tuple[float, float] = (6.0, 6.0)
+    short: str = ""  # label in the overview inset ("" = marker only)
+
+
+@dataclass
+class RadarMap:
+    """What was drawn: the file, its pixel size, the scale bar and a lon/lat -> pixel mapping."""
+
+    path: Path
+    width_px: int
+    height_px: int
+    centre_lon: float
+    centre_lat: float
+    scale_bar_km: float
+    scale_bar_px: tuple[tuple[float, float], tuple[float, float]]  # image pixels, origin top-left
+    _to_display: object = field(repr=False, default=None)
+    _to_plane: pyproj.Transformer | None = field(repr=False, default=None)
+
+    def to_pixel(self, lon: float | np.ndarray, lat: float | np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Image pixel coordinates (x right, y down) of lon/lat degrees on the saved PNG."""
+        x, y = self._to_plane.transform(lon, lat)
+        disp = self._to_display.transform(np.column_stack([np.atleast_1d(x), np.atleast_1d(y)]))
+        return disp[:, 0], self.height_px - disp[:, 1]
+
+
+def hms(ts: pd.Timestamp) -> str:
+    """HH:MM:SS.s of a UTC time (tenths of a second, rounded)."""
+    ts = pd.Timestamp(ts).round("100ms")
+    return f"{ts:%H:%M:%S}.{ts.microsecond // 100_000}"
+
+
+def scene_centre(tracks: pd.DataFrame, passages: pd.DataFrame) -> tuple[float, float]:
+    """(lon, lat) to centre on: the mean of the passages' entry/exit and closest-approach points,
+    else the middle of the tracks' bounding box."""
+    lons = pd.concat([passages.get(c, pd.Series(dtype=float)) for c in
+                      ("entry_lon", "exit_lon", "closest_approach_lon")]).dropna()
+    lats = pd.concat([passages.get(c, pd.Series(dtype=float)) for c in
+                      ("entry_lat", "exit_lat", "closest_approach_lat")]).dropna()
+    if len(lons):
+        return float(lons.mean()), float(lats.mean())
+    return (float(tracks["lon"].min() + tracks["lon"].max()) / 2,
+            float(tracks["lat"].min() + tracks["lat"].max()) / 2)
+
+
+def _plane(lon0: float, lat0: float) -> pyproj.Transformer:
+    crs = pyproj.CRS.from_proj4(f"+proj=aeqd +lat_0={lat0} +lon_0={lon0} +datum=WGS84 +units=m +no_defs")
+    return pyproj.Transformer.from_crs("EPSG:4326", crs, always_xy=True)
+
+
+def _polygon_path(geom: shapely.Geometry, to_plane: pyproj.Transformer) -> MplPath | None:
+    """A matplotlib path (holes included) of a lon/lat (Multi)Polygon, densified and projected."""
+    geom = shapely.segmentize(geom, 0.002)  # lon/lat-straight edges stay straight to < 1 m
+    verts, codes = [], []
+    for poly in getattr(geom, "geoms", [geom]):
+        if poly.is_empty or poly.geom_type != "Polygon":
+            continue
+        for ring in (poly.exterior, *poly.interiors):
+            lon, lat = np.asarray(ring.coords).T
+            x, y = to_plane.transform(lon, lat)
+            verts.extend(zip(x, y))
+            codes.extend([MplPath.MOVETO] + [MplPath.LINETO] * (len(x) - 2) + [MplPath.CLOSEPOLY])
+    return MplPath(verts, codes) if verts else None
+
+
+def _geodesic_xy(lon: np.ndarray, lat: np.ndarray, to_plane: pyproj.Transformer,
+                 step_m: float = 200.0) -> tuple[np.ndarray, np.ndarray]:
+    """Plane coordinates of a polyline whose legs follow WGS84 geodesics (densified)."""
+    if len(lon) < 2:
+        return to_plane.transform(lon, lat)
+    pts = [densify_geodesic(lon[i], lat[i], lon[i + 1], lat[i + 1], step_m)[(0 if i == 0 else 1):]
+           for i in range(len(lon) - 1)]
+    ll = np.vstack(pts)
+    return to_plane.transform(ll[:, 0], ll[:, 1])
+
+
+def _inside_path(track: pd.DataFrame, row: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """lon, lat of the track between a passage's entry and exit points (fixes in between)."""
+    between = track[(track["time"] > row["entry_time"]) & (track["time"] < row["exit_time"])]
+    lon = np.r_[row["entry_lon"], between["lon"].to_numpy(), row["exit_lon"]]
+    lat = np.r_[row["entry_lat"], between["lat"].to_numpy(), row["exit_lat"]]
+    return lon, lat
+
+
+def _nice_km(span_km: float) -> float:
+    """The largest 'nice' length not above a quarter of the span."""
+    return max([k for k in NICE_KM if k <= span_km / 4] or [NICE_KM[0]])
+
+
+def draw_radar_map(airspaces: Sequence[Airspace], tracks: pd.DataFrame, passages: pd.DataFrame,
+                   out_png: Path | str, title: str = "Track and airspace passages",
+                   annotations: Iterable[MapLabel] = (), half_width_m: float = 6_000.0,
+                   centre: tuple[float, float] | None = None, note: str = "", attribution: str = ATTRIBUTION,
+                   track_colours: dict[str, str] | None = None, overview_half_width_m: float = 0.0,
+                   size_in: tuple[float, float] = (12.0, 9.0), dpi: int = 120) -> RadarMap:
+    """Draw airspaces (the first one highlighted), tracks, passages and labels to ``out_png``.
+
+    ``passages`` is a ``detect`` result: closed/open passages get their inside segment, entry and
+    exit times and the point of maximum depth; ``near`` rows get their closest approach. The view
+    is ``half_width_m`` metres either side of ``centre`` (lon, lat; default: ``scene_centre``);
+    ``overview_half_width_m`` > 0 adds an inset of that half-width with the view outlined.
+    ``note`` and ``attribution`` (default: the credit for the embedded OSM boundaries) are printed
+    under the map. Returns what was drawn, including the scale bar in image pixels.
+    """
+    lon0, lat0 = centre or scene_centre(tracks, passages)
+    to_plane = _plane(lon0, lat0)
+    fig = plt.figure(figsize=size_in, dpi=dpi, facecolor=BACKGROUND)
+    ax = fig.add_axes((0.03, 0.1, 0.94, 0.8))
+    ax.set_facecolor(BACKGROUND)
+    half_h = half_width_m * (size_in[1] * 0.8) / (size_in[0] * 0.94)
+    ax.set_xlim(-half_width_m, half_width_m)
+    ax.set_ylim(-half_h, half_h)
+    ax.set_aspect("equal", adjustable="box")
+    ax.set_xticks([])
+    ax.set_yticks([])
+    for spine in ax.spines.values():
+        spine.set_color(GRID)
+
+    _draw_range_rings(ax, half_width_m, half_h)
+    _draw_airspaces(ax, airspaces, to_plane, lon0, lat0, half_width_m)
+    colours = _track_colours(tracks, track_colours)
+    _draw_tracks(ax, tracks, to_plane, colours)
+    _draw_passages(ax, tracks, passages, airspaces, to_plane, colours)
+    for label in annotations:
+        x, y = to_plane.transform(label.lon, label.lat)
+        if label.marker:
+            ax.plot(x, y, label.marker, color=label.colour, ms=7, mec=BACKGROUND, zorder=6)
+        ax.annotate(label.text, (x, y), xytext=label.offset_pt, textcoords="offset points",
+                    color=label.colour, fontsize=label.size, zorder=7,
+                    bbox=dict(boxstyle="round,pad=0.2", fc=BACKGROUND, ec="none", alpha=0.6))
+    bar_km, bar_xy = _draw_scale_bar(ax, half_width_m, half_h)
+    _draw_north_arrow(ax, half_width_m, half_h)
+    leg = ax.legend(loc="lower left", fontsize=9, facecolor=BACKGROUND, edgecolor=GRID, labelcolor=TEXT,
+                    framealpha=0.85)
+    leg.set_zorder(10)
+    fig.text(0.03, 0.955, title, color=TEXT, fontsize=15, weight="bold", va="center")
+    fig.text(0.03, 0.915, f"Azimuthal equidistant projection centred on {lat0:.4f}° N {lon0:.4f}° E; "
+             "true north up; times UTC", color=TEXT, fontsize=9, va="center", alpha=0.8)
+    if note:
+        fig.text(0.03, 0.06, note, color=TEXT, fontsize=9.5, va="center", style="italic")
+    fig.text(0.03, 0.03, attribution, color=TEXT, fontsize=8.5, va="center", alpha=0.8)
+    if overview_half_width_m > 0:
+        _draw_overview(fig, airspaces, tracks, annotations, to_plane, lon0, lat0, colours,
+                       overview_half_width_m, (half_width_m, half_h))
+    fig.text(0.97, 0.03, "skyborder", color=TEXT, fontsize=8.5, va="center", ha="right", alpha=0.6)
+
+    out_png = Path(out_png)
+    fig.savefig(out_png, dpi=dpi, facecolor=BACKGROUND)
+    width, height = fig.canvas.get_width_height()
+    to_display = ax.transData
+    (px0, py0), (px1, py1) = to_display.transform(bar_xy)
+    plt.close(fig)
+    return RadarMap(out_png, width, height, lon0, lat0, bar_km,
+                    ((px0, height - py0), (px1, height - py1)), to_display, to_plane)
+
+
+def _draw_range_rings(ax, half_w: float, half_h: float) -> None:
+    """Faint rings every 'nice' km around the centre and a cross-hair, for the scope look."""
+    step = _nice_km(2 * half_w / 1000) * 1000
+    for r in np.arange(step, math.hypot(half_w, half_h), step):
+        ax.add_patch(plt.Circle((0, 0), r, fill=False, ec=GRID, lw=0.6, ls=(0, (2, 3)), zorder=1))
+    ax.axhline(0, color=GRID, lw=0.5, zorder=1)
+    ax.axvline(0, color=GRID, lw=0.5, zorder=1)
+
+
+def _draw_airspaces(ax, airspaces: Sequence[Airspace], to_plane, lon0: float, lat0: float,
+                    half_w: float, with_labels: bool = True) -> None:
+    """Fill each airspace clipped to the view (first one: the watched airspace) and outline it."""
+    _, lat_n, _ = GEOD.fwd(lon0, lat0, 0.0, 3 * half_w)
+    lon_e, _, _ = GEOD.fwd(lon0, lat0, 90.0, 3 * half_w)
+    dlat, dlon = lat_n - lat0, lon_e - lon0
+    for i, airspace in enumerate(airspaces):
+        clipped = shapely.clip_by_rect(airspace.geometry, lon0 - dlon, lat0 - dlat, lon0 + dlon, lat0 + dlat)
+        path = _polygon_path(clipped, to_plane)
+        if path is None:
+            continue
+        name = airspace.label or airspace.name
+        ax.add_patch(PathPatch(path, fc=AIRSPACE_FILLS[i % len(AIRSPACE_FILLS)], ec="none", zorder=0,
+                               label=f"{name} ({airspace.name})" if with_labels else None))
+        ax.add_patch(PathPatch(path, fc="none", ec=BORDER if i == 0 else GRID, lw=1.6 if i == 0 else 0.8,
+                               zorder=2, label="border" if i == 0 and with_labels else None))
+
+
+def _track_colours(tracks: pd.DataFrame, given: dict[str, str] | None) -> dict[str, str]:
+    """track_id -> colour: the given ones, the palette in order for the rest."""
+    colours = dict(given or {})
+    spare = iter(c for c in TRACK_COLOURS if c not in colours.values())
+    for track_id in tracks["track_id"].unique():
+        colours.setdefault(track_id, next(spare, TEXT))
+    return colours
+
+
+def _draw_tracks(ax, tracks: pd.DataFrame, to_plane, colours: dict[str, str]) -> None:
+    """Each track as a geodesic line with its fixes as radar plots and direction arrows."""
+    for track_id, track in tracks.groupby("track_id", sort=False):
+        colour = colours[track_id]
+        lon, lat = track["lon"].to_numpy(), track["lat"].to_numpy()
+        x, y = _geodesic_xy(lon, lat, to_plane)
+        ax.plot(x, y, color=colour, lw=1.4, alpha=0.9, zorder=3, label=f"{track_id} path")
+        fx, fy = to_plane.transform(lon, lat)
+        ax.plot(fx, fy, "o", color=colour, ms=3.2, alpha=0.9, zorder=3)
+        _draw_heading_ticks(ax, fx, fy, colour)
+
+
+def _draw_heading_ticks(ax, fx: np.ndarray, fy: np.ndarray, colour: str) -> None:
+    """Small arrows every few fixes showing the direction of flight."""
+    for i in range(2, len(fx) - 1, 6):
+        ax.annotate("", (fx[i + 1], fy[i + 1]), xytext=(fx[i], fy[i]), zorder=3,
+                    arrowprops=dict(arrowstyle="-|>", color=colour, lw=1.0, mutation_scale=11))
+
+
+def _draw_passages(ax, tracks: pd.DataFrame, passages: pd.DataFrame, airspaces: Sequence[Airspace],
+                   to_plane, colours: dict[str, str]) -> None:
+    """Inside segments, entry/exit times, max depth and closest approaches of the watched airspace."""
+    watched = airspaces[0].name if airspaces else None
+    rows = passages[passages["airspace"] == watched] if watched else passages.iloc[0:0]
+    labelled: set[str] = set()
+    for _, row in rows.iterrows():
+        track = tracks[tracks["track_id"] == row["track_id"]]
+        if row["status"] == "near":
+            _draw_closest(ax, row, airspaces[0], to_plane, colours.get(row["track_id"], NEAR),
+                          "closest approach" not in labelled)
+            labelled.add("closest approach")
+            continue
+        lon, lat = _inside_path(track, row)
+        x, y = _geodesic_xy(lon, lat, to_plane, step_m=20.0)
+        ax.plot(x, y, color=VIOLATION, lw=4.0, zorder=4, solid_capstyle="round",
+                label=None if "inside" in labelled else f"inside {watched}")
+        ax.plot(x, y, color=colours.get(row["track_id"], TEXT), lw=1.6, zorder=4)
+        labelled.add("inside")
+        for which, dy in (("entry", 1), ("exit", -1)):
+            if pd.isna(row[f"{which}_time"]):  # open passages have no entry or no exit
+                continue
+            ex, ey = to_plane.transform(row[f"{which}_lon"], row[f"{which}_lat"])
+            ax.plot(ex, ey, "D", color=VIOLATION, ms=7, mec=BACKGROUND, zorder=6)
+            ax.annotate(f"{which.upper()} {hms(row[f'{which}_time'])}", (ex, ey),
+                        xytext=(10 if which == "entry" else -10, 14 * dy), textcoords="offset points",
+                        ha="left" if which == "entry" else "right", color=VIOLATION, fontsize=10, weight="bold",
+                        zorder=7, bbox=dict(boxstyle="round,pad=0.25", fc=BACKGROUND, ec=VIOLATION, lw=0.6))
+        dx, dy_ = to_plane.transform(row["max_depth_lon"], row["max_depth_lat"])
+        ax.plot(dx, dy_, "*", color=DEPTH, ms=13, mec=BACKGROUND, zorder=6,
+                label=None if "depth" in labelled else "max depth")
+        labelled.add("depth")
+        ax.annotate(f"max depth {row['max_depth_m'] / 1000:.2f} km\n{row['duration_s']:.1f} s, "
+                    f"{row['length_inside_m'] / 1000:.2f} km inside", (dx, dy_), xytext=(0, 26),
+                    textcoords="offset points", ha="center", color=DEPTH, fontsize=9.5, zorder=7,
+                    bbox=dict(boxstyle="round,pad=0.25", fc=BACKGROUND, ec=DEPTH, lw=0.6))
+
+
+def _draw_closest(ax, row: pd.Series, airspace: Airspace, to_plane, colour: str, with_label: bool) -> None:
+    """The closest-approach point, a dashed line to the nearest boundary point, and its distance."""
+    lon, lat = row["closest_approach_lon"], row["closest_approach_lat"]
+    cx, cy = to_plane.transform(lon, lat)
+    reach = 2.0 * row["closest_approach_m"] / 100_000.0 + 0.01  # degrees, generous
+    border = shapely.clip_by_rect(airspace.geometry.boundary, lon - 2 * reach, lat - reach, lon + 2 * reach,
+                                  lat + reach)
+    border = shapely.transform(shapely.segmentize(border, 0.002), to_plane.transform, interleaved=False)
+    (_, _), (bx, by) = shapely.get_coordinates(shapely.shortest_line(shapely.Point(cx, cy), border))
+    ax.plot([cx, bx], [cy, by], color=colour, ls="--", lw=1.2, zorder=5)
+    ax.plot(cx, cy, "s", color=colour, ms=7, mec=BACKGROUND, zorder=6,
+            label="closest approach" if with_label else None)
+    ax.annotate(f"closest {row['closest_approach_m'] / 1000:.2f} km\n{hms(row['closest_approach_time'])}",
+                (cx, cy), xytext=(0, -30), textcoords="offset points", ha="center", va="top", color=colour,
+                fontsize=9.5, zorder=7, bbox=dict(boxstyle="round,pad=0.25", fc=BACKGROUND, ec=colour, lw=0.6))
+
+
+def _draw_overview(fig, airspaces: Sequence[Airspace], tracks: pd.DataFrame, annotations: Iterable[MapLabel],
+                   to_plane, lon0: float, lat0: float, colours: dict[str, str], half_w: float,
+                   view: tuple[float, float]) -> None:
+    """An inset of the wider scene: airspaces, whole tracks, labelled markers and the main view box."""
+    ax = fig.add_axes((0.045, 0.595, 0.27, 0.29))
+    ax.set_facecolor(BACKGROUND)
+    ax.set_xlim(-half_w, half_w)
+    ax.set_ylim(-half_w, half_w)
+    ax.set_aspect("equal", adjustable="box")
+    ax.set_xticks([])
+    ax.set_yticks([])
+    for spine in ax.spines.values():
+        spine.set_color(TEXT)
+    _draw_airspaces(ax, airspaces, to_plane, lon0, lat0, half_w, with_labels=False)
+    for track_id, track in tracks.groupby("track_id", sort=False):
+        x, y = _geodesic_xy(track["lon"].to_numpy(), track["lat"].to_numpy(), to_plane, step_m=1000.0)
+        ax.plot(x, y, color=colours[track_id], lw=1.0, zorder=3)
+    for label in annotations:
+        if label.marker:
+            x, y = to_plane.transform(label.lon, label.lat)
+            ax.plot(x, y, label.marker, color=label.colour, ms=4, zorder=4)
+            if label.short:
+                ax.annotate(label.short, (x, y), xytext=(4, 3), textcoords="offset points", color=label.colour,
+                            fontsize=7, zorder=4)
+    ax.add_patch(plt.Rectangle((-view[0], -view[1]), 2 * view[0], 2 * view[1], fill=False, ec=TEXT, lw=1.0,
+                               zorder=5))
+    km = _nice_km(2 * half_w / 1000)
+    ax.plot([half_w * 0.9 - km * 1000, half_w * 0.9], [-half_w * 0.88] * 2, color=TEXT, lw=2, zorder=6)
+    ax.text(half_w * 0.9 - km * 500, -half_w * 0.84, f"{km:g} km", color=TEXT, ha="center", va="bottom",
+            fontsize=8, zorder=6)
+    ax.text(-half_w * 0.95, half_w * 0.95, "overview", color=TEXT, fontsize=8, va="top", zorder=6)
+
+
+def _draw_scale_bar(ax, half_w: float, half_h: float) -> tuple[float, np.ndarray]:
+    """A bar of a 'nice' length in km, bottom right; returns its length and plane end points."""
+    km = _nice_km(2 * half_w / 1000)
+    x1 = half_w * 0.93
+    x0 = x1 - km * 1000
+    y = -half_h * 0.88
+    ax.plot([x0, x1], [y, y], color=TEXT, lw=3, solid_capstyle="butt", zorder=8)
+    for xt in (x0, (x0 + x1) / 2, x1):
+        ax.plot([xt, xt], [y, y + half_h * 0.025], color=TEXT, lw=1.2, zorder=8)
+    label = f"{km:g} km"
+    ax.text((x0 + x1) / 2, y + half_h * 0.04, label, color=TEXT, ha="center", va="bottom", fontsize=10, zorder=8)
+    return km, np.array([[x0, y], [x1, y]])
+
+
+def _draw_north_arrow(ax, half_w: float, half_h: float) -> None:
+    """An arrow pointing to true north (straight up at the centre of an AEQD projection)."""
+    x, y = half_w * 0.9, half_h * 0.68
+    ax.annotate("", (x, y + half_h * 0.2), xytext=(x, y), zorder=8,
+                arrowprops=dict(arrowstyle="-|>", color=TEXT, lw=2, mutation_scale=20))
+    ax.text(x, y + half_h * 0.22, "N", color=TEXT, ha="center", va="bottom", fontsize=13, weight="bold", zorder=8)
