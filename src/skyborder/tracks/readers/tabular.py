@@ -93,12 +93,14 @@ def parse_column_map(text: str | Mapping[str, str] | None) -> dict[str, str]:
 
 def read_delimited(data: bytes, source: str, bad: BadInput, names: Sequence[str] | None = None,
                    delimiter: str = ",", line_offset: int = 0, quoted: bool = True,
-                   silent_short=None) -> Located:
+                   silent_short: Callable[[str], bool] | None = None,
+                   keep: Sequence[str] | None = None) -> Located:
     """Parse delimited text into string columns, keeping each row's physical line number.
 
     ``names`` None: the first line is the header. Rows with the wrong number of fields are
     reported and skipped, except those for which ``silent_short(text)`` is true (skipped quietly).
-    ``line_offset`` is the number of lines before ``data`` (for chunks of a stream).
+    ``line_offset`` is the number of lines before ``data`` (for chunks of a stream); ``keep``
+    limits the columns returned.
     """
     header = names is None
     if header:
@@ -125,7 +127,7 @@ def read_delimited(data: bytes, source: str, bad: BadInput, names: Sequence[str]
             parse_options=pacsv.ParseOptions(delimiter=delimiter, quote_char='"' if quoted else False,
                                              ignore_empty_lines=False, invalid_row_handler=on_invalid),
             convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in names},
-                                                 strings_can_be_null=True))
+                                                 strings_can_be_null=True, include_columns=keep))
 
     try:
         try:

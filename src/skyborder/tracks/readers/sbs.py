@@ -1,0 +1,233 @@
+"""SBS-1 BaseStation messages (dump1090 ``--net-sbs-port``, port 30003) -> fixes.
+
+A line has 22 comma-separated fields: 1 message type (``MSG``; ``SEL``/``ID``/``AIR``/``STA``/``CLK``
+are skipped), 2 transmission type 1-8, 5 hex ident, 7-8 date/time generated (9-10 logged, used
+when 7-8 are empty), 11 callsign, 12 altitude (ft), 13 ground speed (kt), 14 track (deg),
+15-16 lat/lon, 18 squawk. Only ``MSG,3`` (airborne position) makes a fix; it carries the latest
+altitude, speed, track, callsign and squawk any message of that aircraft gave before it (file order).
+
+Times are local to the receiver's clock: UTC by default; ``tz="Europe/Berlin"`` for feeders that
+write local time (dump1090-fa does). Parsing is vectorised per block of lines (pyarrow), the same
+code for files and sockets (``SbsParser`` implements ``stream.StreamParser``).
+"""
+from __future__ import annotations
+
+import gzip
+import os
+from collections.abc import Iterable
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from .. import schema
+from .errors import BadInput, InputError
+from .stream import read_blocks
+from .tabular import Located, finish_table, parse_float, parse_text, read_delimited
+
+NAMES = ("message", "transmission", "session", "aircraft", "hex", "flight", "date_gen", "time_gen",
+         "date_log", "time_log", "callsign", "alt_ft", "gs_kt", "track_deg", "lat", "lon", "vrate_fpm",
+         "squawk", "alert", "emergency", "spi", "on_ground")
+OTHER_TYPES = ("SEL", "ID", "AIR", "STA", "CLK")
+CARRIED_FLOAT = ("alt_m", "speed_mps", "heading_deg")
+CARRIED_TEXT = ("callsign", "squawk")
+MAX_LINE = 64 * 1024  # a "line" longer than this without a newline is garbage
+USED = ("message", "transmission", "hex", "date_gen", "time_gen", "date_log", "time_log", "callsign", "alt_ft",
+        "gs_kt", "track_deg", "lat", "lon", "squawk")
+HEX_RE = r"^~?[0-9a-f]{6}$"  # '~' marks a non-ICAO (TIS-B) address
+
+
+def _other_message(text: str) -> bool:
+    """Lines of the non-MSG types have fewer fields; they are not errors."""
+    return text.split(",", 1)[0].strip() in OTHER_TYPES or not text.strip()
+
+
+class Groups:
+    """Rows grouped by an integer code (stable), for vectorised per-group forward fills."""
+
+    def __init__(self, codes: np.ndarray) -> None:
+        small = codes.astype(np.int16) if len(codes) and codes.max() < 1 << 15 else codes  # radix sort
+        self.order = np.argsort(small, kind="stable")
+        grouped = codes[self.order]
+        n = len(codes)
+        starts = np.r_[0, np.flatnonzero(grouped[1:] != grouped[:-1]) + 1] if n else np.zeros(0, np.int64)
+        self.group_start = np.repeat(starts, np.diff(np.r_[starts, n]))
+
+    def last_valid_index(self, valid: np.ndarray) -> np.ndarray:
+        """For each row, the latest row at or before it in its group whose value is valid (-1: none)."""
+        order = self.order
+        if not len(order):
+            return np.zeros(0, dtype=np.int64)
+        latest = np.maximum.accumulate(np.where(valid[order], np.arange(len(order)), -1))
+        out = np.empty(len(order), dtype=np.int64)
+        out[order] = np.where(latest >= self.group_start, order[np.maximum(latest, 0)], -1)
+        return out
+
+
+class SbsParser:
+    """Incremental SBS parser: ``feed`` bytes as they come, get the fixes they complete."""
+
+    def __init__(self, source: str = "sbs", bad: BadInput | None = None, tz: str = "UTC") -> None:
+        self.source = source
+        self.bad = bad if bad is not None else BadInput()
+        try:
+            self.tz = ZoneInfo(tz)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise InputError(f"unknown time zone {tz!r} (use an IANA name such as 'Europe/Berlin')") from None
+        self._pending = b""
+        self._lines = 0
+        self._state = pd.DataFrame({c: pd.Series(dtype="float64") for c in CARRIED_FLOAT}
+                                   | {c: pd.Series(dtype="object") for c in CARRIED_TEXT})
+
+    def feed(self, chunk: bytes) -> list[dict]:
+        return self.feed_frame(chunk).to_dict("records")
+
+    def flush(self) -> list[dict]:
+        return self.flush_frame().to_dict("records")
+
+    def feed_frame(self, chunk: bytes) -> pd.DataFrame:
+        """Like ``feed`` but returns the fixes as a DataFrame (the fast path for files)."""
+        data = self._pending + chunk
+        cut = data.rfind(b"\n") + 1
+        self._pending = data[cut:]
+        fixes = self._parse(data[:cut])
+        if len(self._pending) > MAX_LINE:  # drop it; its tail is reported when it ends
+            self.bad.report(self.source, self._lines + 1, f"line longer than {MAX_LINE} bytes",
+                            kind="line too long")
+            self._pending = b""
+        return fixes
+
+    def flush_frame(self) -> pd.DataFrame:
+        data, self._pending = self._pending, b""
+        return self._parse(data)
+
+    def _parse(self, data: bytes) -> pd.DataFrame:
+        if not data:
+            return pd.DataFrame()
+        raw = read_delimited(data, self.source, self.bad, names=NAMES, quoted=False,
+                             line_offset=self._lines, silent_short=_other_message, keep=USED)
+        self._lines += data.count(b"\n") + (not data.endswith(b"\n"))
+        return self._fixes(raw)
+
+    def _report(self, raw: Located, rows: np.ndarray, reason, kind: str) -> None:
+        for i in rows.tolist():
+            self.bad.report(self.source, raw.at(i), reason(i), kind=kind)
+
+    def _fixes(self, raw: Located) -> pd.DataFrame:
+        col = raw.columns
+        kind = pc.utf8_trim_whitespace(col["message"])
+        is_msg = pc.fill_null(pc.equal(kind, "MSG"), False).to_numpy(zero_copy_only=False)
+        known = pc.fill_null(pc.is_in(kind, pa.array(OTHER_TYPES)), True).to_numpy(zero_copy_only=False)
+        kinds = kind.to_pylist() if (~is_msg & ~known).any() else []
+        self._report(raw, np.flatnonzero(~is_msg & ~known), lambda i: f"unknown message type {kinds[i]!r}",
+                     "unknown message type")
+        hexes = pc.utf8_lower(pc.utf8_trim_whitespace(col["hex"]))
+        hex_ok = pc.fill_null(pc.match_substring_regex(hexes, HEX_RE), False).to_numpy(zero_copy_only=False)
+        transmission = parse_float(col["transmission"])
+        tt_ok = np.isin(transmission, np.arange(1.0, 9.0))
+        self._report(raw, np.flatnonzero(is_msg & ~tt_ok), lambda i: "transmission type not 1-8",
+                     "bad transmission type")
+        self._report(raw, np.flatnonzero(is_msg & tt_ok & ~hex_ok), lambda i: "hex ident not 6 hex digits",
+                     "bad hex ident")
+        rows = np.flatnonzero(is_msg & tt_ok & hex_ok)
+        every = len(rows) == len(is_msg)
+
+        def used(name: str, source=None) -> pa.ChunkedArray:
+            arr = col[name] if source is None else source
+            return arr if every else arr.take(pa.array(rows))
+
+        hexes = used("hex", hexes)
+        position = transmission[rows] == 3.0
+        carried = {"alt_m": parse_float(used("alt_ft")) * schema.FEET_TO_M,
+                   "speed_mps": parse_float(used("gs_kt")) * schema.KNOTS_TO_MPS,
+                   "heading_deg": parse_float(used("track_deg")),
+                   "callsign": parse_text(used("callsign")).to_numpy(zero_copy_only=False),
+                   "squawk": parse_text(used("squawk")).to_numpy(zero_copy_only=False)}
+        carried = self._carry(hexes, carried)
+        pos = np.flatnonzero(position)
+        fix_rows = rows[pos]
+        pick = pa.array(fix_rows)
+        lat, lon = parse_float(col["lat"].take(pick)), parse_float(col["lon"].take(pick))
+        time = self._times(col, pick)
+        ok_time = time.notna().to_numpy()
+        ok_pos = (np.abs(lat) <= 90.0) & (np.abs(lon) <= 180.0)  # NaN compares False
+        self._report(raw, fix_rows[~ok_time], lambda i: "bad or ambiguous date/time", "bad time")
+        self._report(raw, fix_rows[ok_time & ~ok_pos], lambda i: "position missing or out of range",
+                     "bad position")
+        keep = ok_time & ok_pos
+        hex_fix = hexes.take(pa.array(pos[keep]))
+        icao = pc.if_else(pc.starts_with(hex_fix, "~"), pa.scalar(None, pa.string()), hex_fix)
+        return pd.DataFrame({
+            "time": time[keep].reset_index(drop=True),
+            "track_id": hex_fix.to_pandas(), "icao24": icao.to_pandas(),
+            "lat": lat[keep], "lon": lon[keep],
+            **{c: carried[c][pos[keep]] for c in CARRIED_FLOAT + CARRIED_TEXT},
+            "source": self.source,
+        })
+
+    def _carry(self, hexes: pa.ChunkedArray, values: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+        """Forward-fill each carried field per aircraft, starting from what earlier blocks left."""
+        state = self._state
+        keys = pa.chunked_array([pa.array(state.index.to_numpy(dtype=object), pa.string())] + hexes.chunks,
+                                pa.string()).combine_chunks().dictionary_encode()
+        codes, uniques = keys.indices.to_numpy(zero_copy_only=False), keys.dictionary.to_pylist()
+        n_state = len(state)
+        groups = Groups(codes)
+        filled: dict[str, np.ndarray] = {}
+        for name, column in values.items():
+            column = np.concatenate([state[name].to_numpy(dtype=column.dtype), column])
+            idx = groups.last_valid_index(~pd.isna(column))
+            if column.dtype.kind == "f":
+                out = np.where(idx >= 0, column[np.maximum(idx, 0)], np.nan)
+            else:
+                out = np.where(idx >= 0, column[np.maximum(idx, 0)], None)
+            filled[name] = out
+        last = np.zeros(len(uniques), dtype=np.int64)
+        last[codes] = np.arange(len(codes))  # the last row of each aircraft wins
+        self._state = pd.DataFrame({name: filled[name][last] for name in values}, index=pd.Index(uniques))
+        return {name: column[n_state:] for name, column in filled.items()}
+
+    def _times(self, col: dict[str, pa.ChunkedArray], pick: pa.Array) -> pd.Series:
+        """Generated date/time (logged if empty) in the receiver's zone -> UTC; NaT if bad/ambiguous."""
+        date = pc.coalesce(col["date_gen"].take(pick), col["date_log"].take(pick))
+        clock = pc.coalesce(col["time_gen"].take(pick), col["time_log"].take(pick))
+        text = pd.Series(pc.binary_join_element_wise(date, clock, " ").to_pandas(), dtype=object)
+        local = pd.to_datetime(text, format="%Y/%m/%d %H:%M:%S.%f", errors="coerce")
+        whole = local.isna() & text.notna()
+        if whole.any():  # some feeders omit the fraction of a second
+            local[whole] = pd.to_datetime(text[whole], format="%Y/%m/%d %H:%M:%S", errors="coerce")
+        stamped = local.dt.tz_localize(self.tz, ambiguous="NaT", nonexistent="NaT")
+        return stamped.dt.tz_convert("UTC").astype("datetime64[ns, UTC]")
+
+
+def _blocks(path: str, block_size: int) -> Iterable[bytes]:
+    """A file's bytes in blocks, gunzipped on the fly when it is gzip-compressed."""
+    try:
+        with open(path, "rb") as handle:
+            compressed = handle.read(2) == b"\x1f\x8b"
+    except OSError as err:
+        raise InputError(f"{path}: cannot read ({err.strerror or err})") from None
+    if not compressed:
+        yield from read_blocks(path, block_size)
+        return
+    try:
+        with gzip.open(path, "rb") as handle:
+            while block := handle.read(block_size):
+                yield block
+    except (OSError, EOFError) as err:
+        raise InputError(f"{path}: broken gzip data ({err})") from None
+
+
+def read_sbs(path: str, bad: BadInput | None = None, tz: str = "UTC", block_size: int = 32 << 20) -> pd.DataFrame:
+    """An SBS-1 file (or gzip of one) -> the track table. ``tz``: the zone of its clock times."""
+    bad = bad if bad is not None else BadInput()
+    parser = SbsParser(path, bad, tz)
+    frames = [parser.feed_frame(block) for block in _blocks(path, block_size)]
+    frames.append(parser.flush_frame())
+    frames = [f for f in frames if len(f)]
+    if not frames:
+        return schema.empty()
+    table = pd.concat(frames, ignore_index=True).assign(source=os.path.basename(path))
+    return finish_table(table, path, bad)
