@@ -77,18 +77,50 @@ def _is_normalized(df: pd.DataFrame) -> bool:
 
 
 def detect(tracks: pd.DataFrame, airspaces: list[Airspace] | AirspaceIndex, max_gap_s: float = 60.0,
-           near_m: float = 20_000.0) -> pd.DataFrame:
+           near_m: float = 20_000.0, progress: bool = False, chunk_fixes: int = 2_000_000) -> pd.DataFrame:
     """Every passage of every track through every airspace, and near misses.
 
     ``tracks`` is a track table (see ``tracks.schema``); ``airspaces`` a list of Airspace (or a
     prebuilt AirspaceIndex). Returns one row per passage with RESULT_COLUMNS (status ``closed``,
     ``open_start``, ``open_end`` or ``gap``), and one row (status ``near``) per track and
     airspace it came within ``near_m`` metres of without entering. Distances in metres, times
-    UTC, durations in seconds.
+    UTC, durations in seconds. Tracks are processed in chunks of about ``chunk_fixes`` fixes
+    (whole tracks), with a progress bar when ``progress``. Nationality columns of the tracks
+    (``country``, ``operator``, ``military``), when present, are carried into the result.
     """
+    from tqdm import tqdm
+
     index = airspaces if isinstance(airspaces, AirspaceIndex) else AirspaceIndex(airspaces)
-    arrays = TrackArrays.from_table(tracks)
-    if len(arrays) == 0 or not index.airspaces:
+    table = tracks if _is_normalized(tracks) else schema.normalize(tracks)
+    frames = []
+    with tqdm(total=len(table), unit="fix", unit_scale=True, disable=not progress, desc="detect") as bar:
+        for chunk in _chunks(table, chunk_fixes):
+            frames.append(_detect_chunk(chunk, index, max_gap_s, near_m))
+            bar.update(len(chunk))
+    frames = [f for f in frames if len(f)]
+    if not frames or not index.airspaces:
+        return _empty_result()
+    result = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+    return _with_nationality(result, table)
+
+
+def _chunks(table: pd.DataFrame, size: int):
+    """Slices of whole tracks of about ``size`` fixes."""
+    if len(table) <= size:
+        yield table
+        return
+    ids = table["track_id"].to_numpy()
+    starts = np.flatnonzero(np.r_[True, ids[1:] != ids[:-1]])
+    targets = np.arange(size, len(table), size)
+    cuts = np.unique(starts[np.minimum(np.searchsorted(starts, targets), len(starts) - 1)])
+    bounds = np.unique(np.r_[0, cuts, len(table)])
+    for lo, hi in zip(bounds[:-1], bounds[1:]):
+        yield table.iloc[lo:hi]
+
+
+def _detect_chunk(table: pd.DataFrame, index: AirspaceIndex, max_gap_s: float, near_m: float) -> pd.DataFrame:
+    arrays = TrackArrays.from_table(table)
+    if len(arrays) == 0:
         return _empty_result()
     passages = find_passages(arrays, index, max_gap_s)
     near = distance.near_misses(arrays, index, passages, near_m) if near_m > 0 else None
@@ -96,13 +128,29 @@ def detect(tracks: pd.DataFrame, airspaces: list[Airspace] | AirspaceIndex, max_
     if not frames:
         return _empty_result()
     result = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
-    result = result.sort_values(["track_id", "airspace", "entry_time", "closest_approach_time"],
-                                kind="stable", na_position="last").reset_index(drop=True)
+    # order along each track: open-start passages first, near misses at their closest time
+    start = result["entry_time"].where(result["status"] != "open_start", pd.Timestamp.min.tz_localize("UTC"))
+    result["_order"] = start.fillna(result["closest_approach_time"])
+    result = result.sort_values(["track_id", "airspace", "_order"], kind="stable").reset_index(drop=True)
     return result[RESULT_COLUMNS]
 
 
+NATIONALITY_COLUMNS = ("country", "operator", "military")
+
+
+def _with_nationality(result: pd.DataFrame, tracks: pd.DataFrame) -> pd.DataFrame:
+    present = [c for c in NATIONALITY_COLUMNS if c in tracks]
+    if not present:
+        return result
+    per_track = tracks.groupby("track_id", sort=False)[present].first()
+    return result.join(per_track, on="track_id")
+
+
 def _empty_result() -> pd.DataFrame:
-    frame = pd.DataFrame({c: pd.Series(dtype="object") for c in RESULT_COLUMNS})
+    """A result with no rows and the right column types."""
+    kinds = {"track_id": "object", "airspace": "object", "status": "object", "disputed_with": "object",
+             "fixes_inside": "int64"}
+    frame = pd.DataFrame({c: pd.Series(dtype=kinds.get(c, "float64")) for c in RESULT_COLUMNS})
     for c in ("entry_time", "exit_time", "closest_approach_time"):
         frame[c] = pd.Series(dtype="datetime64[ns, UTC]")
     return frame
