@@ -101,6 +101,13 @@ def test_files_written(demo):
     csv = pd.read_csv(result.out_dir / "passages.csv")
     assert len(records) == len(csv) == len(result.passages)
     assert list(csv.columns) == list(result.passages.columns)
+    p = result.passages
+    tr = p[(p["track_id"] == "TR-claim") & (p["airspace"] == "TUR")].iloc[0]
+    rec = next(r for r in records if r["track_id"] == "TR-claim" and r["airspace"] == "TUR")
+    assert rec["duration_s"] == pytest.approx(tr["duration_s"], abs=1e-9)
+    assert pd.Timestamp(rec["entry_time"]) == tr["entry_time"].round("us")
+    line = csv[(csv["track_id"] == "TR-claim") & (csv["airspace"] == "TUR")].iloc[0]
+    assert line["length_inside_m"] == pytest.approx(tr["length_inside_m"], rel=1e-12)
 
 
 def test_caution_and_attribution_printed(demo):
@@ -206,3 +213,25 @@ def test_track_headers_name_sources():
     ru = (DATA / "ru_claim.csv").read_text(encoding="utf-8")
     assert re.search(r"UN Security Council", tr) and "Quartz" in tr and "Humeymim 020, 26 miles" in tr
     assert "Russian MoD" in ru and "27 Nov 2015" in ru
+
+
+def test_warnings_table_distances(demo):
+    _, printed = demo
+    track = read_track("tr_claim.csv")
+    crs = pyproj.CRS.from_proj4("+proj=aeqd +lat_0=35.80 +lon_0=36.15 +datum=WGS84 +units=m")
+    to_plane = pyproj.Transformer.from_crs("EPSG:4326", crs, always_xy=True)
+    border = shapely.segmentize(shapely.clip_by_rect(world.country("TUR").geometry.boundary,
+                                                     35.5, 35.6, 36.7, 36.3), 0.0001)
+    border = shapely.transform(border, to_plane.transform, interleaved=False)
+    rows = [[c.strip() for c in line.strip("|").split("|")] for line in printed.splitlines()
+            if re.match(r"^\|\s+\d+ \| 07:", line)]
+    assert len(rows) == 10
+    for n, time_, _, _, km, _ in rows:
+        t = seconds(time_)
+        i = np.searchsorted(track["t"].to_numpy(), t, side="right") - 1
+        a, b = track.iloc[i], track.iloc[i + 1]
+        az, _, dist = GEOD.inv(a.lon, a.lat, b.lon, b.lat)
+        lon, lat, _ = GEOD.fwd(a.lon, a.lat, az, dist * (t - a.t) / (b.t - a.t))
+        # plane distance: the AEQD scale error is < 2e-5 within 40 km of its centre
+        expected = shapely.distance(shapely.Point(*to_plane.transform(lon, lat)), border)
+        assert abs(float(km) * 1000 - expected) <= 5.0 + 2e-5 * expected + 1.0, n

@@ -7,8 +7,6 @@ figures beside the published claims; ``run_demo`` also writes ``radar_map.png``,
 """
 from __future__ import annotations
 
-import json
-import math
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,17 +17,17 @@ import pandas as pd
 
 from .. import demo_data
 from ..airspace import world
-from ..airspace.index import AirspaceIndex
-from ..detect import distance
 from ..detect.engine import detect
 from ..geodesy import GEOD
+from . import export
 from .radar_map import MapLabel, RadarMap, draw_radar_map, hms
 
 STATUTE_MILE_M = 1609.344
 NAUTICAL_MILE_M = 1852.0
 FOOT_M = 0.3048
 EPOCH = pd.Timestamp(0, tz="UTC")
-SU24_CRUISE_KMH = 960.0  # the KU Leuven physicists' figure
+SU24_CRUISE_KMH = 960.0
+WARNING_REACH_M = 200_000.0  # report the distance to TUR at every warning, however far  # the KU Leuven physicists' figure
 TR_TRACK, RU_TRACK = "TR-claim", "RU-claim"
 WATCHED = "TUR"
 TRACK_COLOURS = {TR_TRACK: "#ff5d5d", RU_TRACK: "#4fd1ff"}
@@ -68,10 +66,8 @@ def run_demo(out_dir: Path, stream: TextIO = sys.stdout) -> DemoResult:
                            annotations=map_labels(), half_width_m=MAP_HALF_WIDTH_M, centre=MAP_CENTRE,
                            note=CAUTION.split(". ")[0] + ".", track_colours=TRACK_COLOURS,
                            overview_half_width_m=OVERVIEW_HALF_WIDTH_M)
-    table = passages_for_output(passages)
-    table.to_csv(files["passages.csv"], index=False)
-    files["passages.json"].write_text(json.dumps(_json_records(table), indent=2, ensure_ascii=False) + "\n",
-                                      encoding="utf-8")
+    files["passages.csv"].write_text(export.to_csv(passages), encoding="utf-8")
+    files["passages.json"].write_text(export.to_json(passages, list(passages.columns)) + "\n", encoding="utf-8")
     files["report.md"].write_text(text + "\n", encoding="utf-8")
     print(f"\nWrote {', '.join(str(p) for p in files.values())}", file=stream)
     return DemoResult(out_dir, passages, text, radar, files)
@@ -250,8 +246,11 @@ def _warnings_table(tracks: pd.DataFrame, watched) -> str:
     track = tracks[tracks["track_id"] == TR_TRACK]
     times = demo_data.warning_times()
     lon, lat = position_at(track, times)
-    bd = distance.boundary(AirspaceIndex([watched]), 0)
-    dist = [bd.at(x, y, 50_000.0) for x, y in zip(lon, lat)]
+    # one single-fix track per warning: the engine's closest approach is that point's distance
+    points = pd.DataFrame({"time": times, "track_id": [f"w{i:02d}" for i in range(len(times))],
+                           "lat": lat, "lon": lon})
+    near = detect(points, [watched], near_m=WARNING_REACH_M).set_index("track_id")
+    dist = near["closest_approach_m"].where(near["status"] == "near", 0.0).reindex(points["track_id"]).to_numpy()
     wlon, wlat = demo_data.warned_position()
     _, _, to_warned = GEOD.inv(lon, lat, np.full(len(lon), wlon), np.full(len(lon), wlat))
     rows = [[str(i + 1), _time(t), f"{y:.4f}", f"{x:.4f}", _km(d), _km(w)]
@@ -275,23 +274,3 @@ def position_at(track: pd.DataFrame, times: pd.DatetimeIndex) -> tuple[np.ndarra
     f = (q - t[i]) / (t[i + 1] - t[i])
     plon, plat, _ = GEOD.fwd(lon[i], lat[i], az, d * f)
     return np.asarray(plon), np.asarray(plat)
-
-
-# ---------------------------------------------------------------- files
-
-def passages_for_output(passages: pd.DataFrame) -> pd.DataFrame:
-    """The detect result with ISO-8601 UTC times and ``disputed_with`` as a ``;``-joined string."""
-    out = passages.copy()
-    for col in ("entry_time", "exit_time", "closest_approach_time"):
-        out[col] = out[col].map(lambda ts: "" if pd.isna(ts) else pd.Timestamp(ts).isoformat())
-    out["disputed_with"] = out["disputed_with"].map(
-        lambda v: ";".join(v) if isinstance(v, (list, tuple, np.ndarray)) else ("" if pd.isna(v) else str(v)))
-    return out
-
-
-def _json_records(table_: pd.DataFrame) -> list[dict]:
-    records = []
-    for rec in table_.to_dict(orient="records"):
-        records.append({k: (None if isinstance(v, float) and math.isnan(v) else
-                            v.item() if isinstance(v, np.generic) else v) for k, v in rec.items()})
-    return records
