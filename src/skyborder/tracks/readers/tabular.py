@@ -371,7 +371,8 @@ def finish_table(frame: pd.DataFrame, source: str, bad: BadInput,
     counted in ``attrs["read_stats"]``.
     Fixes whose time goes backwards within a track are sorted and counted as ``out_of_order``.
     """
-    ns = frame["time"].array.asi8 if len(frame) else np.zeros(0, np.int64)
+    frame = frame.assign(time=schema.to_utc(frame["time"]))
+    ns = frame["time"].array.asi8
     codes, _ = pd.factorize(frame["track_id"], sort=True)
     by_track = np.argsort(codes, kind="stable")
     same = codes[by_track][1:] == codes[by_track][:-1]
