@@ -31,6 +31,8 @@ WARNING_REACH_M = 200_000.0  # report the distance to TUR at every warning, howe
 TR_TRACK, RU_TRACK = "TR-claim", "RU-claim"
 WATCHED = "TUR"
 TRACK_COLOURS = {TR_TRACK: "#ff5d5d", RU_TRACK: "#4fd1ff"}
+TRACK_LABELS = {TR_TRACK: "TR-claim: path as Turkey's radar map showed it",
+                RU_TRACK: "RU-claim: path as Russia described it"}
 CAUTION = ("Tracks reconstructed from published maps and statements; approximations. "
            "Neither side published coordinates.")
 MAP_TITLE = "Su-24, 24 Nov 2015: the claimed paths at the southern tip of the Hatay salient"
@@ -64,7 +66,7 @@ def run_demo(out_dir: Path, stream: TextIO = sys.stdout) -> DemoResult:
              "passages.json": out_dir / "passages.json", "report.md": out_dir / "report.md"}
     radar = draw_radar_map(airspaces, tracks, passages, files["radar_map.png"], title=MAP_TITLE,
                            annotations=map_labels(), half_width_m=MAP_HALF_WIDTH_M, centre=MAP_CENTRE,
-                           note=CAUTION.split(". ")[0] + ".", track_colours=TRACK_COLOURS,
+                           note=CAUTION.split(". ")[0] + ".", track_colours=TRACK_COLOURS, track_labels=TRACK_LABELS,
                            overview_half_width_m=OVERVIEW_HALF_WIDTH_M)
     files["passages.csv"].write_text(export.to_csv(passages), encoding="utf-8")
     files["passages.json"].write_text(export.to_json(passages, list(passages.columns)) + "\n", encoding="utf-8")

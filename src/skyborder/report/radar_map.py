@@ -141,7 +141,8 @@ def draw_radar_map(airspaces: Sequence[Airspace], tracks: pd.DataFrame, passages
                    out_png: Path | str, title: str = "Track and airspace passages",
                    annotations: Iterable[MapLabel] = (), half_width_m: float = 6_000.0,
                    centre: tuple[float, float] | None = None, note: str = "", attribution: str = ATTRIBUTION,
-                   track_colours: dict[str, str] | None = None, overview_half_width_m: float = 0.0,
+                   track_colours: dict[str, str] | None = None, track_labels: dict[str, str] | None = None,
+                   overview_half_width_m: float = 0.0,
                    size_in: tuple[float, float] = (12.0, 9.0), dpi: int = 120) -> RadarMap:
     """Draw airspaces (the first one highlighted), tracks, passages and labels to ``out_png``.
 
@@ -149,7 +150,8 @@ def draw_radar_map(airspaces: Sequence[Airspace], tracks: pd.DataFrame, passages
     exit times and the point of maximum depth; ``near`` rows get their closest approach. The view
     is ``half_width_m`` metres either side of ``centre`` (lon, lat; default: ``scene_centre``);
     ``overview_half_width_m`` > 0 adds an inset of that half-width with the view outlined.
-    ``note`` and ``attribution`` (default: the credit for the embedded OSM boundaries) are printed
+    ``track_colours`` / ``track_labels`` (by track_id) set colours and legend entries; tracks are drawn
+    and listed in the order of ``track_colours``, then the rest. ``note`` and ``attribution`` (default: the credit for the embedded OSM boundaries) are printed
     under the map. Returns what was drawn, including the scale bar in image pixels.
     """
     lon0, lat0 = centre or scene_centre(tracks, passages)
@@ -169,7 +171,7 @@ def draw_radar_map(airspaces: Sequence[Airspace], tracks: pd.DataFrame, passages
     _draw_range_rings(ax, half_width_m, half_h)
     _draw_airspaces(ax, airspaces, to_plane, lon0, lat0, half_width_m)
     colours = _track_colours(tracks, track_colours)
-    _draw_tracks(ax, tracks, to_plane, colours)
+    _draw_tracks(ax, tracks, to_plane, colours, track_labels or {})
     _draw_passages(ax, tracks, passages, airspaces, to_plane, colours)
     for label in annotations:
         x, y = to_plane.transform(label.lon, label.lat)
@@ -233,20 +235,21 @@ def _draw_airspaces(ax, airspaces: Sequence[Airspace], to_plane, lon0: float, la
 
 def _track_colours(tracks: pd.DataFrame, given: dict[str, str] | None) -> dict[str, str]:
     """track_id -> colour: the given ones, the palette in order for the rest."""
-    colours = dict(given or {})
+    present = set(tracks["track_id"].unique())
+    colours = {k: v for k, v in (given or {}).items() if k in present}
     spare = iter(c for c in TRACK_COLOURS if c not in colours.values())
     for track_id in tracks["track_id"].unique():
         colours.setdefault(track_id, next(spare, TEXT))
     return colours
 
 
-def _draw_tracks(ax, tracks: pd.DataFrame, to_plane, colours: dict[str, str]) -> None:
+def _draw_tracks(ax, tracks: pd.DataFrame, to_plane, colours: dict[str, str], labels: dict[str, str]) -> None:
     """Each track as a geodesic line with its fixes as radar plots and direction arrows."""
-    for track_id, track in tracks.groupby("track_id", sort=False):
-        colour = colours[track_id]
+    for track_id, colour in colours.items():
+        track = tracks[tracks["track_id"] == track_id]
         lon, lat = track["lon"].to_numpy(), track["lat"].to_numpy()
         x, y = _geodesic_xy(lon, lat, to_plane)
-        ax.plot(x, y, color=colour, lw=1.4, alpha=0.9, zorder=3, label=f"{track_id} path")
+        ax.plot(x, y, color=colour, lw=1.4, alpha=0.9, zorder=3, label=labels.get(track_id, f"{track_id} path"))
         fx, fy = to_plane.transform(lon, lat)
         ax.plot(fx, fy, "o", color=colour, ms=3.2, alpha=0.9, zorder=3)
         _draw_heading_ticks(ax, fx, fy, colour)
