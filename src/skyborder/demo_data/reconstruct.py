@@ -21,8 +21,9 @@ import pandas as pd
 import pyproj
 import shapely
 
-from skyborder.airspace import world
-from skyborder.geodesy import GEOD
+from ..airspace import world
+from ..geodesy import GEOD
+from . import warned_position
 
 HERE = Path(__file__).parent
 TIP_LON, TIP_LAT = 36.15394, 35.80768  # southern tip of the Hatay salient in the embedded dataset
@@ -31,6 +32,7 @@ SPEED_MPS = 250.0  # 900 km/h: a plausible Su-24 cruise with stores
 CLAIMED_ENTRY = pd.Timestamp("2015-11-24T07:24:05Z")
 PLANE_CRS = pyproj.CRS.from_proj4(f"+proj=aeqd +lat_0={TIP_LAT} +lon_0={TIP_LON} +datum=WGS84 +units=m")
 TO_LONLAT = pyproj.Transformer.from_crs(PLANE_CRS, "EPSG:4326", always_xy=True)
+TO_PLANE = pyproj.Transformer.from_crs("EPSG:4326", PLANE_CRS, always_xy=True)
 
 
 @dataclass(frozen=True)
@@ -101,13 +103,14 @@ def _dense(fixes: pd.DataFrame, step_m: float = 1.0) -> tuple[np.ndarray, np.nda
 
 
 def _reference_time(fixes: pd.DataFrame, reference: str, turkey: shapely.Geometry) -> float:
-    """Relative time (s) of the first 1 m sample inside TUR ("entry") or of the nearest one ("closest")."""
+    """Relative time (s) of entering TUR ("entry": midway between the last 1 m sample outside and
+    the first inside) or of the sample nearest to it ("closest", measured in the plane)."""
     t, lon, lat = _dense(fixes)
     if reference == "entry":
-        return float(t[np.argmax(shapely.contains_xy(turkey, lon, lat))])
-    to_plane = pyproj.Transformer.from_crs("EPSG:4326", PLANE_CRS, always_xy=True)
-    x, y = to_plane.transform(lon, lat)
-    scene = shapely.transform(shapely.clip_by_rect(turkey, 35.5, 35.5, 36.6, 36.2), to_plane.transform,
+        first = int(np.argmax(shapely.contains_xy(turkey, lon, lat)))
+        return float(t[first - 1] + t[first]) / 2
+    x, y = TO_PLANE.transform(lon, lat)
+    scene = shapely.transform(shapely.clip_by_rect(turkey, 35.5, 35.5, 36.6, 36.2), TO_PLANE.transform,
                               interleaved=False)
     return float(t[np.argmin(shapely.distance(shapely.points(x, y), scene))])
 
@@ -137,7 +140,7 @@ def build(program: FlightProgram) -> pd.DataFrame:
     })
 
 
-WARNED_XY = (-1963.7, 0.3)  # "Humeymim 020, 26 miles" in the plane (see claims.json)
+WARNED_XY = TO_PLANE.transform(*warned_position())  # "Humeymim 020, 26 miles" (see claims.json)
 # Both paths fly the same pattern (in from the west-south-west, out east-south-east, a left turn back,
 # westbound along the border, then a left turn towards Hmeymim); they differ in where the westbound
 # leg runs: 600 m north of the salient's tip (TR map) or 1 km south of it (RU statements).
