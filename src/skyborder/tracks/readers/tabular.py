@@ -61,14 +61,26 @@ class Located:
     """Raw columns (pyarrow arrays, any type) with where each row came from (for reports)."""
 
     columns: dict[str, pa.ChunkedArray]
-    where: np.ndarray  # physical line (CSV) or 1-based row (Parquet) of each row
-    unit: str  # "line" or "row"
+    where: np.ndarray  # physical line (CSV), 1-based row (Parquet) or a location text per row
+    unit: str  # "line", "row" or "text"
     source: str
 
     def at(self, i: int) -> str | int:
         """A BadInput location for row ``i``."""
+        if self.unit == "text":
+            return str(self.where[i])
         n = int(self.where[i])
         return n if self.unit == "line" else f"row {n}"
+
+    @classmethod
+    def from_values(cls, values: dict[str, list], where: list, unit: str, source: str) -> "Located":
+        """Columns of Python values (numbers, text, None; anything else becomes text) as raw text."""
+        def text(v: object) -> str | None:
+            return v if v is None or isinstance(v, str) else str(v)
+
+        columns = {name: pa.chunked_array([pa.array([text(v) for v in vals], pa.string())])
+                   for name, vals in values.items()}
+        return cls(columns, np.asarray(where, dtype=np.int64 if unit != "text" else object), unit, source)
 
 
 def parse_column_map(text: str | Mapping[str, str] | None) -> dict[str, str]:
@@ -292,7 +304,7 @@ def to_tracks(raw: Located, columns: Mapping[str, str] | None = None, bad: BadIn
     lon_ok &= np.abs(lon) <= 180.0
     track_col = (chosen.get("track_id") or chosen.get("icao24") or [(None, 1.0)])[0][0]
     if track_col is None:
-        track = pa.chunked_array([pa.array([default_track or _stem(raw.source)] * n, pa.string())])
+        track = pa.chunked_array([pa.array([default_track or stem(raw.source)] * n, pa.string())])
     else:
         track = parse_text(raw.columns[track_col])
         if "icao24" in chosen and chosen["icao24"][0][0] == track_col:  # one aircraft, one spelling
@@ -330,9 +342,16 @@ def to_tracks(raw: Located, columns: Mapping[str, str] | None = None, bad: BadIn
     return out
 
 
-def _stem(source: str) -> str:
+def stem(source: str) -> str:
+    """A file's name without folder and extensions (a default track id)."""
     base = os.path.basename(source)
     return base.split(".", 1)[0] or base
+
+
+def track_names(names: Sequence[str | None], source: str) -> list[str]:
+    """Given names where present; otherwise the file's stem, numbered when there are several."""
+    base = stem(source)
+    return [n if n else (base if len(names) == 1 else f"{base}-{k + 1}") for k, n in enumerate(names)]
 
 
 def _report_rows(raw: Located, bad: BadInput, chosen, track_col, rejected: np.ndarray,

@@ -1,0 +1,101 @@
+"""One entry point for every track source: the format is told from the content, not the name.
+
+Formats: ``csv`` (also OpenSky state vectors, gzip allowed), ``parquet``, ``sbs`` (SBS-1
+BaseStation), ``aircraft-json`` (dump1090/readsb ``aircraft.json``, or a folder of snapshots),
+``readsb-trace`` (readsb globe-history ``trace_full_*.json``), ``gpx``, ``kml``, ``geojson``.
+"""
+from __future__ import annotations
+
+import inspect
+import os
+import zlib
+from collections.abc import Callable, Mapping
+
+import pandas as pd
+
+from .errors import BadInput, InputError
+
+HEAD_BYTES = 64 * 1024
+SBS_TYPES = (b"MSG,", b"SEL,", b"ID,", b"AIR,", b"STA,", b"CLK,")
+ALIASES = {"opensky": "csv", "tsv": "csv", "basestation": "sbs", "sbs1": "sbs", "sbs-1": "sbs",
+           "aircraft.json": "aircraft-json", "readsb-json": "aircraft-json", "dump1090-json": "aircraft-json",
+           "readsb": "aircraft-json", "trace": "readsb-trace", "globe-history": "readsb-trace"}
+
+
+def _readers() -> dict[str, Callable[..., pd.DataFrame]]:
+    from . import geojson, gpx, kml, readsb, sbs, tabular
+
+    return {"csv": tabular.read_table, "parquet": tabular.read_table, "sbs": sbs.read_sbs,
+            "aircraft-json": readsb.read_aircraft_json, "readsb-trace": readsb.read_trace,
+            "gpx": gpx.read_gpx, "kml": kml.read_kml, "geojson": geojson.read_geojson}
+
+
+FORMATS = ("csv", "parquet", "sbs", "aircraft-json", "readsb-trace", "gpx", "kml", "geojson")
+
+
+def head(path: str, size: int = HEAD_BYTES) -> bytes:
+    """The first ``size`` bytes of a file, gunzipped when it starts with the gzip magic."""
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read(size)
+    except OSError as err:
+        raise InputError(f"{path}: cannot read ({err.strerror or err})") from None
+    if data[:2] == b"\x1f\x8b":
+        try:
+            data = zlib.decompressobj(16 + zlib.MAX_WBITS).decompress(data, size)
+        except zlib.error as err:
+            raise InputError(f"{path}: broken gzip data ({err})") from None
+    return data
+
+
+def sniff(path: str) -> str:
+    """The format of ``path`` from its first bytes (a folder: aircraft.json snapshots)."""
+    if os.path.isdir(path):
+        return "aircraft-json"
+    data = head(path)
+    if data[:4] == b"PAR1":
+        return "parquet"
+    text = data.lstrip(b"\xef\xbb\xbf \t\r\n")
+    if text[:1] in (b"{", b"["):
+        if b'"trace"' in text and b'"icao"' in text:
+            return "readsb-trace"
+        if b'"aircraft"' in text:
+            return "aircraft-json"
+        if b'"type"' in text:
+            return "geojson"
+    elif text[:1] == b"<":
+        lower = text.lower()
+        if b"<gpx" in lower:
+            return "gpx"
+        if b"<kml" in lower:
+            return "kml"
+    elif text.startswith(SBS_TYPES):
+        return "sbs"
+    elif text and any(d in text.split(b"\n", 1)[0] for d in (b",", b";", b"\t")):
+        return "csv"
+    raise InputError(f"{path}: cannot tell the track format from the content; "
+                     f"give one of {', '.join(FORMATS)} with --input-format")
+
+
+def read_tracks(path: str, input_format: str | None = None, bad: BadInput | None = None,
+                columns: Mapping[str, str] | str | None = None, **options) -> pd.DataFrame:
+    """Read any supported track source into the track table (see ``tracks.schema``).
+
+    ``input_format`` forces a format instead of sniffing; ``columns`` maps CSV/Parquet columns
+    (``"ts=time,hex=icao24"``); ``options`` go to the reader (e.g. ``tz="Europe/Berlin"`` for SBS).
+    """
+    bad = bad if bad is not None else BadInput()
+    fmt = input_format.strip().lower() if input_format else sniff(path)
+    fmt = ALIASES.get(fmt, fmt)
+    readers = _readers()
+    if fmt not in readers:
+        raise InputError(f"unknown track format {input_format!r}; known: {', '.join(FORMATS)}")
+    if columns is not None:
+        if fmt not in ("csv", "parquet"):
+            raise InputError(f"{path}: a column mapping applies to CSV/Parquet, not {fmt}")
+        options["columns"] = columns
+    reader = readers[fmt]
+    unknown = sorted(set(options) - set(inspect.signature(reader).parameters))
+    if unknown:
+        raise InputError(f"{path}: option(s) {', '.join(unknown)} do not apply to the {fmt} reader")
+    return reader(path, bad=bad, **options)
