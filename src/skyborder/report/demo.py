@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from .. import demo_data
+from ..demo_data.reconstruct import RU_OFFSET_M
 from ..airspace import world
 from ..detect.engine import detect
 from ..geodesy import GEOD
@@ -193,6 +194,8 @@ def _claims_table(passages: pd.DataFrame) -> str:
          g("length_inside_m", lambda v: f"{_km(v)} km"), "path placed for about the statute figure"],
         ["depth (TR)", c("depth")["text"], _miles(c("depth")["value"]),
          g("max_depth_m", lambda v: f"{_km(v)} km"), "tool: horizontal distance to the border"],
+        ["inside on the map (TR)", c("map_inside")["text"], _miles(c("map_inside")["value"]),
+         g("length_inside_m", lambda v: f"{_km(v)} km"), "tool: ground length inside"],
         ["altitude (TR)", c("altitude")["text"], f"{19000 * FOOT_M:.0f} m", g("min_alt_m", lambda v: f"{v:.0f} m"),
          "taken from the claim"],
         ["RU: never crossed", c("ru_hit")["text"], "0 passages into TUR",
@@ -200,6 +203,10 @@ def _claims_table(passages: pd.DataFrame) -> str:
         ["RU: distance when hit", "1 km from the Turkish border", "1.00 km",
          "–" if ru_near is None else f"closest {_km(ru_near['closest_approach_m'])} km at "
          f"{_time(ru_near['closest_approach_time'])} UTC", "path placed for this distance"],
+        ["US view", c("us_view")["text"], "–",
+         g("duration_s", lambda v: f"TR-claim inside {v:.1f} s") + "; " +
+         ("RU-claim outside" if ru_near is None else f"RU-claim {_km(ru_near['closest_approach_m'])} km outside"),
+         f"the reconstructions run {abs(RU_OFFSET_M) / 1000:.1f} km apart here"],
         ["RU: target position", c("ru_target")["text"], "5.50 km", "not encoded",
          "cannot also be 1 km from the border"],
     ]
