@@ -66,6 +66,18 @@ def build_parser() -> argparse.ArgumentParser:
     simulate.add_argument("--start", default=None, metavar="TIME",
                           help="ISO-8601 time of the scenario start, written in SBS lines (default now, UTC)")
 
+    convert = commands.add_parser(
+        "convert", help="read any track source and write the track table as CSV, Parquet or GeoJSON",
+        epilog=EXIT_CODES, formatter_class=argparse.RawDescriptionHelpFormatter)
+    convert.add_argument("input", metavar="IN", help="track file or folder (format sniffed from the content)")
+    convert.add_argument("output", metavar="OUT", help="output file: .csv, .parquet or .geojson")
+    convert.add_argument("--input-format", default=None, metavar="FMT",
+                         help="force the track format instead of sniffing the content")
+    convert.add_argument("--columns", default=None, metavar="MAP",
+                         help="column mapping for CSV/Parquet, e.g. 'ts=time,hex=icao24,lat=lat,lng=lon'")
+    convert.add_argument("--tz", default=None, metavar="ZONE",
+                         help="SBS only: time zone of the receiver clock, e.g. Europe/Berlin (default UTC)")
+
     demo = commands.add_parser("demo", help="the 24 Nov 2015 Su-24 case: passages, claims and a map")
     demo.add_argument("--out", default="skyborder-demo", metavar="DIR", help="output folder (default skyborder-demo)")
     return parser

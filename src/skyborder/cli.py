@@ -97,7 +97,23 @@ def _run_simulate(args) -> int:
     return EXIT_OK
 
 
+def _run_convert(args) -> int:
+    from .tracks.readers.sniff import read_tracks
+    from .tracks.writers import format_for, write_tracks
+
+    fmt = format_for(args.output)  # before reading: a wrong name fails fast
+    bad = BadInput(echo=sys.stderr)
+    options = {"tz": args.tz} if args.tz else {}
+    tracks = read_tracks(args.input, args.input_format, bad, columns=args.columns, **options)
+    write_tracks(tracks, args.output, fmt)
+    print(f"skyborder: {len(tracks)} fixes in {tracks['track_id'].nunique()} tracks -> {args.output}",
+          file=sys.stderr)
+    bad.print_summary()
+    return EXIT_BAD_INPUT if bad.total else EXIT_OK
+
+
 HANDLERS = {
+    "convert": _run_convert,
     "simulate": _run_simulate,
     "detect": _run_detect,
     "airspaces": _run_airspaces,
