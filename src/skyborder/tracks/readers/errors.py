@@ -52,6 +52,7 @@ class BadInput:
         parts = ", ".join(f"{n} {reason}" for reason, n in self.counts.most_common())
         return f"skipped {self.total} bad input item(s): {parts}"
 
-    def print_summary(self, stream: TextIO = sys.stderr) -> None:
+    def print_summary(self, stream: TextIO | None = None) -> None:
+        """Print the summary line (to stderr by default) when anything was skipped."""
         if self.total:
-            print(f"skyborder: {self.summary()}", file=stream)
+            print(f"skyborder: {self.summary()}", file=stream or sys.stderr)
