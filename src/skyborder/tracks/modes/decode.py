@@ -103,6 +103,7 @@ class FrameDecoder:
     _pipe: pms.PipeDecoder = field(default_factory=pms.PipeDecoder)
     _aircraft: dict[str, _Aircraft] = field(default_factory=dict)
     _known: set[int] = field(default_factory=set)   # addresses of CRC-valid squitters
+    _rejected: int = 0                               # pyModeS's position_rejected count seen so far
 
     def decode(self, frames: list[bytes], times: np.ndarray, where: list) -> list[dict]:
         """Fixes completed by these frames (in arrival order)."""
@@ -190,9 +191,7 @@ class FrameDecoder:
             craft.heading_deg = fields.get("track")
 
     def _position(self, frame: bytes, t: float, where) -> list[dict]:
-        pipe = self._pipe
-        rejected = pipe.stats["position_rejected"]
-        result = pipe.decode(frame.hex(), timestamp=t)
+        result = self._pipe.decode(frame.hex(), timestamp=t)
         lat, lon = result.get("latitude"), result.get("longitude")   # copied now: see module doc
         icao = result["icao"].lower()
         craft = self._craft(icao)
@@ -204,7 +203,9 @@ class FrameDecoder:
                 return []
             craft.last = (t, lat, lon)
             return [self._fix(icao, craft, t, lat, lon, alt_ft)] + self._release_held(icao, craft)
-        if pipe.stats["position_rejected"] > rejected:
+        rejected = self._pipe.stats["position_rejected"]
+        if rejected > self._rejected:
+            self._rejected = rejected
             self.bad.report(self.source, where, "position rejected by pyModeS", kind="phantom")
             return []
         if "cpr_format" not in result:

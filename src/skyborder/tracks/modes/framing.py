@@ -13,7 +13,9 @@ then the frame. Every ``0x1A`` inside counter, signal or frame is sent twice.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 COUNTER_HZ = 12_000_000
 COUNTER_MASK = (1 << 48) - 1
@@ -23,6 +25,8 @@ _BEAST_TYPE_OF_LENGTH = {length: kind for kind, length in BEAST_TYPES.items()}
 _HEX_DIGITS = frozenset(b"0123456789abcdefABCDEF")
 _FRAME_HEX_LENGTHS = (14, 28)
 _MODE_AC_HEX_LENGTH = 4
+_AVR_FAST = re.compile(rb"(?:\*|@([0-9A-Fa-f]{12})|<([0-9A-Fa-f]{12})[0-9A-Fa-f]{2})"
+                       rb"([0-9A-Fa-f]{28}|[0-9A-Fa-f]{14});")
 
 
 # --- encoding -------------------------------------------------------------------------------
@@ -51,6 +55,10 @@ def parse_avr_line(line: bytes) -> tuple[bytes | None, int | None, str | None]:
 
     Mode A/C lines give (None, None, None): valid but carrying nothing to decode.
     """
+    fast = _AVR_FAST.fullmatch(line)
+    if fast is not None:
+        stamp = fast[1] or fast[2]
+        return bytes.fromhex(fast[3].decode("ascii")), int(stamp, 16) if stamp else None, None
     counter = None
     body = line
     if body[:1] in (b"*", b"@", b"<"):
@@ -74,8 +82,7 @@ def parse_avr_line(line: bytes) -> tuple[bytes | None, int | None, str | None]:
     return None, None, f"wrong frame length ({len(body)} hex digits)"
 
 
-@dataclass
-class BeastMessage:
+class BeastMessage(NamedTuple):
     offset: int     # byte offset of the leading 0x1A in the whole stream
     length: int     # frame length in bytes (2 = Mode A/C)
     counter: int    # 12 MHz counter
@@ -101,7 +108,19 @@ class BeastSplitter:
         buf = self._buffer + chunk
         out: list[BeastMessage] = []
         pos, end = 0, len(buf)
+        base = self._base
+        types = BEAST_TYPES
         while pos < end:
+            # fast path: a frame starts right here and holds no escaped byte
+            if buf[pos] == ESCAPE and pos + 1 < end and (length := types.get(buf[pos + 1])):
+                stop = pos + 9 + length
+                body = buf[pos + 2:stop]
+                if stop <= end and ESCAPE not in body:
+                    if self._junk_start is not None:
+                        self._end_junk()
+                    out.append(BeastMessage(base + pos, length, int.from_bytes(body[:6], "big"), body[7:]))
+                    pos = stop
+                    continue
             start = buf.find(b"\x1a", pos)
             if start < 0:
                 self._junk(pos, end - pos)
@@ -112,7 +131,7 @@ class BeastSplitter:
             if start + 1 >= end:
                 pos = start
                 break
-            length = BEAST_TYPES.get(buf[start + 1])
+            length = types.get(buf[start + 1])
             if length is None:
                 self._junk(start, 1)
                 pos = start + 1
@@ -123,11 +142,11 @@ class BeastSplitter:
                 break
             if damaged:
                 self._end_junk()
-                self.errors.append((self._base + start, "truncated Beast frame"))
+                self.errors.append((base + start, "truncated Beast frame"))
                 pos = next_pos
                 continue
             self._end_junk()
-            out.append(BeastMessage(self._base + start, length, int.from_bytes(body[:6], "big"), body[7:]))
+            out.append(BeastMessage(base + start, length, int.from_bytes(body[:6], "big"), body[7:]))
             pos = next_pos
         self._buffer = buf[pos:]
         self._base += pos
