@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from ..airspace import world
 from ..airspace.index import AirspaceIndex, _expand_ranges
 from ..airspace.model import Airspace
 from ..geodesy import GEOD, segment_lengths, wrap_lon
@@ -76,12 +77,12 @@ def _is_normalized(df: pd.DataFrame) -> bool:
         and df["track_id"].is_monotonic_increasing if len(df) else False
 
 
-def detect(tracks: pd.DataFrame, airspaces: list[Airspace] | AirspaceIndex, max_gap_s: float = 60.0,
+def detect(tracks: pd.DataFrame, airspaces: str | list[Airspace] | AirspaceIndex = "all", max_gap_s: float = 60.0,
            near_m: float = 20_000.0, progress: bool = False, chunk_fixes: int = 2_000_000) -> pd.DataFrame:
     """Every passage of every track through every airspace, and near misses.
 
-    ``tracks`` is a track table (see ``tracks.schema``); ``airspaces`` a list of Airspace (or a
-    prebuilt AirspaceIndex). Returns one row per passage with RESULT_COLUMNS (status ``closed``,
+    ``tracks`` is a track table (see ``tracks.schema``); ``airspaces`` a comma list of ISO codes
+    or ``"all"``, a list of Airspace, or a prebuilt AirspaceIndex (reuse it across calls). Returns one row per passage with RESULT_COLUMNS (status ``closed``,
     ``open_start``, ``open_end`` or ``gap``), and one row (status ``near``) per track and
     airspace it came within ``near_m`` metres of without entering. Distances in metres, times
     UTC, durations in seconds. Tracks are processed in chunks of about ``chunk_fixes`` fixes
@@ -90,6 +91,8 @@ def detect(tracks: pd.DataFrame, airspaces: list[Airspace] | AirspaceIndex, max_
     """
     from tqdm import tqdm
 
+    if isinstance(airspaces, str):
+        airspaces = world.select(airspaces)
     index = airspaces if isinstance(airspaces, AirspaceIndex) else AirspaceIndex(airspaces)
     table = tracks if _is_normalized(tracks) else schema.normalize(tracks)
     frames = []
