@@ -99,7 +99,6 @@ class FrameDecoder:
     source: str
     bad: BadInput
     max_speed_kt: float = MAX_SPEED_KT
-    stats: dict = field(default_factory=lambda: {"frames": 0, "decoded": 0, "fixes": 0})
     _pipe: pms.PipeDecoder = field(default_factory=pms.PipeDecoder)
     _aircraft: dict[str, _Aircraft] = field(default_factory=dict)
     _known: set[int] = field(default_factory=set)   # addresses of CRC-valid squitters
@@ -107,7 +106,6 @@ class FrameDecoder:
 
     def decode(self, frames: list[bytes], times: np.ndarray, where: list) -> list[dict]:
         """Fixes completed by these frames (in arrival order)."""
-        self.stats["frames"] += len(frames)
         if not frames:
             return []
         selected = self._select(frames, where)
@@ -120,8 +118,6 @@ class FrameDecoder:
                 self._state(frame)
             else:
                 fixes.extend(self._position(frame, float(times[index]), where[index]))
-        self.stats["decoded"] += len(selected)
-        self.stats["fixes"] += len(fixes)
         return fixes
 
     def flush(self) -> list[dict]:
@@ -136,7 +132,6 @@ class FrameDecoder:
                 ref = anchored[-1]
                 craft.last = (ref.time, ref.result["latitude"], ref.result["longitude"])
                 fixes.extend(self._release_held(icao, craft))
-        self.stats["fixes"] += len(fixes)
         return fixes
 
     # -- selection (vectorised) ----------------------------------------------------------
