@@ -103,6 +103,17 @@ def parse_column_map(text: str | Mapping[str, str] | None) -> dict[str, str]:
     return pairs
 
 
+def _valid_utf8(data: bytes) -> bytes:
+    """``data``, with invalid UTF-8 bytes replaced so that only their own rows fail."""
+    if data.isascii():  # the common case, and much faster to check than a full decode
+        return data
+    try:
+        data.decode("utf-8")
+        return data
+    except UnicodeDecodeError:
+        return data.decode("utf-8", errors="replace").encode("utf-8")
+
+
 def read_delimited(data: bytes, source: str, bad: BadInput, names: Sequence[str] | None = None,
                    delimiter: str = ",", line_offset: int = 0, quoted: bool = True,
                    silent_short: Callable[[str], bool] | None = None,
@@ -141,14 +152,9 @@ def read_delimited(data: bytes, source: str, bad: BadInput, names: Sequence[str]
             convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in names},
                                                  strings_can_be_null=True, include_columns=keep))
 
+    data = _valid_utf8(data)
     try:
-        try:
-            table = parse(threads=True)
-        except pa.ArrowInvalid as err:
-            if "UTF8" not in str(err):
-                raise
-            data = data.decode("utf-8", errors="replace").encode("utf-8")  # bad bytes fail their row alone
-            table = parse(threads=True)
+        table = parse(threads=True)
         if skipped:  # row numbers are only known single-threaded: re-read to report them
             skipped.clear()
             table = parse(threads=False)
