@@ -246,6 +246,6 @@ class FrameDecoder:
 
 def _row(icao: str, source: str, t: float, lat: float, lon: float, alt_ft, callsign, speed_mps,
          heading_deg, squawk) -> dict:
-    return {"time": t, "track_id": icao, "icao24": icao, "lat": lat, "lon": lon,
+    return {"time": t, "track_id": icao, "icao24": icao, "lat": lat, "lon": (lon + 180.0) % 360.0 - 180.0,
             "alt_m": None if alt_ft is None else alt_ft * FEET_TO_M, "speed_mps": speed_mps,
             "heading_deg": heading_deg, "callsign": callsign, "squawk": squawk, "source": source}
