@@ -6,7 +6,6 @@ import time
 
 import numpy as np
 import pandas as pd
-import pytest
 
 from dump1090 import dump1090  # noqa: F401  (fixture)
 from skyborder.geodesy import GEOD
