@@ -100,3 +100,9 @@ def test_groups_forward_fill_matches_a_plain_loop():
             last[c] = i
         want.append(last.get(c, -1))
     assert got.tolist() == want
+
+
+def test_groups_last_rows():
+    codes = np.array([2, 0, 2, 1, 0, 2])
+    groups = Groups(codes)
+    assert dict(zip(groups.codes.tolist(), groups.last_rows.tolist())) == {0: 4, 1: 3, 2: 5}

@@ -3,8 +3,8 @@
 CSV and GeoJSON write times as ISO-8601 UTC with microseconds (``2015-11-24T07:24:00.000000Z``);
 Parquet keeps ``datetime64[ns, UTC]``. GeoJSON has one LineString Feature per track with the
 per-fix ``times`` (and ``alt_m``, ``speed_mps``, ``heading_deg``, ``callsign``, ``squawk`` when
-present, null where unknown) as property arrays, or a Point Feature with ``time`` for a one-fix track; the GeoJSON reader reads
-both back.
+present, null where unknown) as property arrays, or a Point Feature with ``time`` for a one-fix
+track; the GeoJSON reader reads both back.
 """
 from __future__ import annotations
 

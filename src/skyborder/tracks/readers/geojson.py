@@ -2,8 +2,9 @@
 
 - a LineString (or MultiLineString) Feature with a ``times`` property array (ISO-8601 or epoch
   seconds), one per position; optional per-position arrays (or one value for all) ``alt_m``,
-  ``speed_mps``, ``heading_deg``, ``callsign``, ``squawk`` (``alt_m`` wins over the third coordinate). The track is ``track_id``/``icao24``/``name`` of the
-  properties, else the Feature ``id``, else the file name.
+  ``speed_mps``, ``heading_deg``, ``callsign``, ``squawk`` (``alt_m`` wins over the third
+  coordinate). The track is ``track_id``/``icao24``/``name`` of the properties, else the Feature
+  ``id``, else the file name.
 - Point Features with a ``time`` or ``timestamp`` property: fixes grouped by that same track name.
 
 This is what ``skyborder convert ... out.geojson`` writes.

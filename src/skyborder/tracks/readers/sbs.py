@@ -53,7 +53,10 @@ class Groups:
         grouped = codes[self.order]
         n = len(codes)
         starts = np.r_[0, np.flatnonzero(grouped[1:] != grouped[:-1]) + 1] if n else np.zeros(0, np.int64)
-        self.group_start = np.repeat(starts, np.diff(np.r_[starts, n]))
+        ends = np.r_[starts[1:], n].astype(np.int64) if n else starts
+        self.group_start = np.repeat(starts, ends - starts)
+        self.codes = grouped[starts]  # one per group
+        self.last_rows = self.order[ends - 1]  # the last row of each group
 
     def last_valid_index(self, valid: np.ndarray) -> np.ndarray:
         """For each row, the latest row at or before it in its group whose value is valid (-1: none)."""
@@ -184,9 +187,8 @@ class SbsParser:
             else:
                 out = np.where(idx >= 0, column[np.maximum(idx, 0)], None)
             filled[name] = out
-        last = np.zeros(len(uniques), dtype=np.int64)
-        last[codes] = np.arange(len(codes))  # the last row of each aircraft wins
-        self._state = pd.DataFrame({name: filled[name][last] for name in values}, index=pd.Index(uniques))
+        self._state = pd.DataFrame({name: filled[name][groups.last_rows] for name in values},
+                                   index=pd.Index([uniques[c] for c in groups.codes.tolist()]))
         return {name: column[n_state:] for name, column in filled.items()}
 
     def _times(self, col: dict[str, pa.ChunkedArray], pick: pa.Array) -> pd.Series:

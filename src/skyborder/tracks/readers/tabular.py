@@ -325,6 +325,7 @@ def to_tracks(raw: Located, columns: Mapping[str, str] | None = None, bad: BadIn
 
     def pick(arr: pa.ChunkedArray) -> pd.Series:
         return (arr if everything else arr.take(rows)).to_pandas()
+
     table: dict[str, object] = {
         "time": pd.Series(ns[rows].view("datetime64[ns]")).dt.tz_localize("UTC"),
         "track_id": pick(track),
