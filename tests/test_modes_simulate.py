@@ -6,7 +6,9 @@ import time
 import numpy as np
 import pyModeS as pms
 import pytest
+import shapely
 
+from skyborder.airspace import world
 from skyborder.geodesy import GEOD
 from skyborder.tracks.modes import crc, simulate
 from skyborder.tracks.schema import KNOTS_TO_MPS
@@ -54,6 +56,13 @@ def test_border_approach_is_where_2015_happened():
     near = GEOD.inv(truth["lon"].to_numpy(), truth["lat"].to_numpy(),
                     np.full(len(truth), 36.0), np.full(len(truth), 35.9))[2]
     assert near.min() < 15_000
+    tur, syr = world.country("TUR").geometry, world.country("SYR").geometry
+    where = {icao: tuple(shapely.contains_xy(c, g["lon"].to_numpy(), g["lat"].to_numpy()) for c in (tur, syr))
+             for icao, g in truth.groupby("icao24")}
+    in_tur, in_syr = where["15224d"]                     # BORDR1: Syria -> Türkiye -> Syria
+    assert in_syr[0] and in_tur.any() and in_syr[-1]
+    assert where["4b8e21"][0].all()                      # PATROL1 stays over Türkiye
+    assert where["778a01"][1].all()                      # APRCH1 turns back inside Syria
 
 
 def test_sbs_lines():

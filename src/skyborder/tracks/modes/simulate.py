@@ -69,11 +69,13 @@ class Emission:
 
 
 def border_approach(duration_s: float = 600.0) -> Scenario:
-    """Four aircraft around the Hatay salient of the Turkey–Syria border (35.9 N, 36.0 E)."""
+    """Four aircraft around the Hatay salient of the Turkey–Syria border (35.9 N, 36.0 E): one
+    from Syria that cuts across the salient's tip, a patrol over Türkiye, an airliner passing
+    north of the border, and one that approaches from Syria and turns back short of it."""
     fleet = (
         Aircraft("15224d", "BORDR1", ((35.55, 35.95), (35.84, 36.06), (35.93, 36.12), (35.80, 36.30)),
                  19_000, 480, "7001"),
-        Aircraft("4b8e21", "PATROL1", ((36.12, 35.80), (36.06, 36.45), (36.12, 35.80)), 25_000, 420, "4601"),
+        Aircraft("4b8e21", "PATROL1", ((36.20, 35.95), (36.15, 36.35), (36.20, 35.95)), 25_000, 420, "4601"),
         Aircraft("4bb1a2", "SKY101", ((36.60, 35.20), (36.30, 37.30)), 37_000, 460, "2312", 20.0),
         Aircraft("778a01", "APRCH1", ((35.50, 36.40), (35.78, 36.24), (35.50, 36.08)), 12_000, 300, "1200", 5.0),
     )
