@@ -193,8 +193,11 @@ class SbsParser:
 
     def _times(self, col: dict[str, pa.ChunkedArray], pick: pa.Array) -> pd.Series:
         """Generated date/time (logged if empty) in the receiver's zone -> UTC; NaT if bad/ambiguous."""
-        date = pc.coalesce(col["date_gen"].take(pick), col["date_log"].take(pick))
-        clock = pc.coalesce(col["time_gen"].take(pick), col["time_log"].take(pick))
+        def either(generated: str, logged: str) -> pa.ChunkedArray:
+            gen = col[generated].take(pick)
+            return pc.coalesce(gen, col[logged].take(pick)) if gen.null_count else gen
+
+        date, clock = either("date_gen", "date_log"), either("time_gen", "time_log")
         text = pd.Series(pc.binary_join_element_wise(date, clock, " ").to_pandas(), dtype=object)
         local = pd.to_datetime(text, format="%Y/%m/%d %H:%M:%S.%f", errors="coerce")
         whole = local.isna() & text.notna()
