@@ -22,6 +22,15 @@ def test_sniff_by_content(name, fmt):
     assert sniff(str(DATA / name)) == fmt
 
 
+def test_geojson_mentioning_aircraft_is_still_geojson(tmp_path):
+    path = tmp_path / "f.json"
+    path.write_text('{"features": [{"properties": {"aircraft": "A321", "now": 1, "time": 1448349840}, '
+                    '"geometry": {"type": "Point", "coordinates": [1, 2]}, "type": "Feature"}], '
+                    '"type": "FeatureCollection"}')
+    assert sniff(str(path)) == "geojson"
+    assert read_tracks(str(path))["lon"].tolist() == [1.0]
+
+
 def test_content_wins_over_the_name(tmp_path):
     fake = tmp_path / "feed.csv"
     shutil.copy(DATA / "sample.sbs", fake)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import inspect
 import os
+import re
 import zlib
 from collections.abc import Callable, Mapping
 
@@ -16,6 +17,7 @@ import pandas as pd
 from .errors import BadInput, InputError
 
 HEAD_BYTES = 64 * 1024
+GEOJSON_FEATURE = re.compile(rb'"type"\s*:\s*"Feature"')
 SBS_TYPES = (b"MSG,", b"SEL,", b"ID,", b"AIR,", b"STA,", b"CLK,")
 ALIASES = {"opensky": "csv", "tsv": "csv", "basestation": "sbs", "sbs1": "sbs", "sbs-1": "sbs",
            "aircraft.json": "aircraft-json", "readsb-json": "aircraft-json", "dump1090-json": "aircraft-json",
@@ -57,12 +59,12 @@ def sniff(path: str) -> str:
         return "parquet"
     text = data.lstrip(b"\xef\xbb\xbf \t\r\n")
     if text[:1] in (b"{", b"["):
+        if b'"FeatureCollection"' in text or GEOJSON_FEATURE.search(text):
+            return "geojson"
         if b'"trace"' in text and b'"icao"' in text:
             return "readsb-trace"
-        if b'"aircraft"' in text:
+        if b'"aircraft"' in text and b'"now"' in text:
             return "aircraft-json"
-        if b'"type"' in text:
-            return "geojson"
     elif text[:1] == b"<":
         lower = text.lower()
         if b"<gpx" in lower:
