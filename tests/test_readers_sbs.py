@@ -106,3 +106,15 @@ def test_groups_last_rows():
     codes = np.array([2, 0, 2, 1, 0, 2])
     groups = Groups(codes)
     assert dict(zip(groups.codes.tolist(), groups.last_rows.tolist())) == {0: 4, 1: 3, 2: 5}
+
+
+def test_unresolved_position_is_not_bad_input(tmp_path):
+    # dump1090 sends MSG,3 with empty lat/lon until an even/odd CPR pair resolves
+    path = tmp_path / "cpr.sbs"
+    path.write_text("MSG,3,1,1,4CA2D6,1,2015/11/24,07:24:00.000,2015/11/24,07:24:00.000,,35000,,,,,,,0,0,0,0\n"
+                    "MSG,3,1,1,4CA2D6,1,2015/11/24,07:24:00.600,2015/11/24,07:24:00.600,,35000,,,36.0,,,,0,0,0,0\n"
+                    "MSG,3,1,1,4CA2D6,1,2015/11/24,07:24:01.000,2015/11/24,07:24:01.000,,35000,,,36.0,36.1,,,0,0,0,0\n")
+    bad = BadInput()
+    df = read_sbs(str(path), bad=bad)
+    assert list(df["time"]) == [_utc("2015-11-24 07:24:01")]
+    assert bad.messages == [f"{path}:line 2: position missing or out of range"]  # half a position is bad

@@ -5,6 +5,7 @@ are skipped), 2 transmission type 1-8, 5 hex ident, 7-8 date/time generated (9-1
 when 7-8 are empty), 11 callsign, 12 altitude (ft), 13 ground speed (kt), 14 track (deg),
 15-16 lat/lon, 18 squawk. Only ``MSG,3`` (airborne position) makes a fix; it carries the latest
 altitude, speed, track, callsign and squawk any message of that aircraft gave before it (file order).
+An ``MSG,3`` with empty lat/lon (dump1090 sends them before a CPR pair resolves) is skipped quietly.
 
 Times are local to the receiver's clock: UTC by default; ``tz="Europe/Berlin"`` for feeders that
 write local time (dump1090-fa does). Parsing is vectorised per block of lines (pyarrow), the same
@@ -156,8 +157,10 @@ class SbsParser:
         time = self._times(col, pick)
         ok_time = time.notna().to_numpy()
         ok_pos = (np.abs(lat) <= 90.0) & (np.abs(lon) <= 180.0)  # NaN compares False
-        self._report(raw, fix_rows[~ok_time], lambda i: "bad or ambiguous date/time", "bad time")
-        self._report(raw, fix_rows[ok_time & ~ok_pos], lambda i: "position missing or out of range",
+        unresolved = (pc.is_null(col["lat"].take(pick)).to_numpy(zero_copy_only=False)
+                      & pc.is_null(col["lon"].take(pick)).to_numpy(zero_copy_only=False))
+        self._report(raw, fix_rows[~ok_time & ~unresolved], lambda i: "bad or ambiguous date/time", "bad time")
+        self._report(raw, fix_rows[ok_time & ~ok_pos & ~unresolved], lambda i: "position missing or out of range",
                      "bad position")
         keep = ok_time & ok_pos
         hex_fix = hexes.take(pa.array(pos[keep]))
