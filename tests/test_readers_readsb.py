@@ -7,6 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from dump1090 import dump1090  # noqa: F401  (fixture: a real dump1090-mutability on 127.0.0.1)
 from skyborder.tracks.readers.errors import BadInput, InputError
 from skyborder.tracks.readers.readsb import read_aircraft_json, read_trace
 
@@ -80,3 +81,33 @@ def test_whole_input_errors(tmp_path):
     df = read_aircraft_json(str(folder), bad=bad)
     assert list(df["track_id"]) == ["abcdef"] and _epoch_ms(df) == [1448349850_000]
     assert bad.counts == {"unreadable file": 1}
+
+
+def test_real_dump1090_aircraft_json(dump1090):  # noqa: F811
+    import time
+
+    from skyborder.geodesy import GEOD
+    from skyborder.tracks.modes import simulate
+
+    fleet = (simulate.Aircraft("4ba0c1", "JSONIN1", ((36.40, 35.60), (36.30, 36.00)), 31_000, 440, "3301"),)
+    items = simulate.emissions(simulate.Scenario("json", fleet, 6.0))
+    last = simulate.truth(items).iloc[-1]
+    started = pd.Timestamp.now(tz="UTC").floor("s")
+    simulate.push(items, "avr", "127.0.0.1", dump1090.ports["ri"], speed=0)
+    path = dump1090.json_dir / "aircraft.json"
+    deadline, df = time.monotonic() + 8, None
+    while time.monotonic() < deadline:
+        time.sleep(0.3)
+        try:
+            df = read_aircraft_json(str(path), bad=(bad := BadInput()))
+        except InputError:  # not written yet, or caught mid-write
+            continue
+        if "4ba0c1" in set(df["track_id"]):
+            break
+    assert df is not None and list(df["track_id"]) == ["4ba0c1"] and bad.total == 0
+    fix = df.iloc[0]
+    # dump1090 shows the last position it decoded: the last one sent, to CPR precision (< 3.8 m at 36 N)
+    assert GEOD.inv(fix["lon"], fix["lat"], last["lon"], last["lat"])[2] < 3.8 + 0.1
+    assert fix["alt_m"] == pytest.approx(31_000 * FT, abs=1e-6)  # a multiple of 25 ft: exact
+    assert (fix["callsign"], fix["squawk"]) == ("JSONIN1", "3301")
+    assert started <= fix["time"] <= pd.Timestamp.now(tz="UTC")  # now - seen_pos on dump1090's clock
