@@ -111,3 +111,15 @@ def test_gzip_csv_and_tab_delimiter(tmp_path):
     path.write_bytes(gzip.compress(b"Time\tHex\tLat\tLon\n2015-11-24T07:24:00Z\tABC123\t1.5\t-2.5\n"))
     df = read_table(str(path))
     assert (df["track_id"][0], df["icao24"][0], df["lat"][0], df["lon"][0]) == ("abc123", "abc123", 1.5, -2.5)
+
+
+def test_flightradar24_export():
+    bad = BadInput()
+    df = read_table(str(DATA / "SU24_1b2c3d4.csv"), bad=bad)
+    assert list(df["track_id"]) == ["SU24_1b2c3d4"] * 3  # one flight per file: the file name
+    assert list(df["time"]) == [T0, T0 + pd.Timedelta(seconds=10), T0 + pd.Timedelta(seconds=30)]
+    assert list(df["lat"]) == [35.9, 35.88, 35.84] and list(df["lon"]) == [36.05] * 3  # from "lat,lon"
+    assert df["alt_m"][:2].tolist() == pytest.approx([19000 * 0.3048, 19025 * 0.3048], abs=1e-9)  # feet
+    assert df["speed_mps"][:2].tolist() == pytest.approx([450 * 1852 / 3600, 452 * 1852 / 3600], abs=1e-9)
+    assert df["heading_deg"][:2].tolist() == [180.0, 181.0]
+    assert [m.split(":")[1] for m in bad.messages] == ["line 4"]  # Position "nowhere"

@@ -278,13 +278,35 @@ def is_opensky(names: Sequence[str]) -> bool:
     return {"icao24", "lastposupdate"} <= lower
 
 
+FLIGHTRADAR24 = {"timestamp", "utc", "callsign", "position", "altitude", "speed", "direction"}
+LAT_LON_RE = r"^\s*(?P<lat>[^,]*),(?P<lon>[^,]*)\s*$"
+
+
+def is_flightradar24(names: Sequence[str]) -> bool:
+    """A Flightradar24 CSV export: Timestamp, UTC, Callsign, Position ("lat,lon"), Altitude (ft),
+    Speed (kt), Direction (degrees)."""
+    return FLIGHTRADAR24 <= {n.strip().lower() for n in names}
+
+
+def _flightradar24(raw: Located, mapping: dict[str, str]) -> tuple[Located, dict[str, str]]:
+    """Split Position into lat/lon and take the export's units (the user's mapping still wins)."""
+    by_lower = {n.strip().lower(): n for n in raw.columns}
+    parts = pc.extract_regex(_text_type(raw.columns[by_lower["position"]]), LAT_LON_RE)
+    columns = {**raw.columns, "lat": pc.struct_field(parts, "lat"), "lon": pc.struct_field(parts, "lon")}
+    units = {by_lower["altitude"]: "alt_ft", by_lower["speed"]: "speed_kt", by_lower["direction"]: "heading_deg"}
+    return Located(columns, raw.where, raw.unit, raw.source), {**units, **mapping}
+
+
 def to_tracks(raw: Located, columns: Mapping[str, str] | None = None, bad: BadInput | None = None,
               default_track: str | None = None) -> pd.DataFrame:
     """Raw columns -> a track table; bad rows reported and skipped, duplicates dropped, sorted."""
     bad = bad if bad is not None else BadInput()
+    mapping = parse_column_map(columns)
+    if is_flightradar24(list(raw.columns)):
+        raw, mapping = _flightradar24(raw, mapping)
     names = list(raw.columns)
     opensky = is_opensky(names)
-    chosen = _resolve(names, parse_column_map(columns), raw.source, opensky)
+    chosen = _resolve(names, mapping, raw.source, opensky)
     n = len(raw.where)
 
     def first_valid(target: str, parse):
