@@ -82,3 +82,11 @@ def test_output_format_from_extension():
     assert [format_for(p) for p in ("a.CSV", "b.parquet", "c.geojson")] == ["csv", "parquet", "geojson"]
     with pytest.raises(WriteError, match="cannot tell the output format"):
         format_for("tracks.xlsx")
+
+
+def test_summary_names_what_reading_tidied():
+    from skyborder.tracks.readers.sniff import summary
+
+    text = summary(read_tracks(str(DATA / "messy.csv")))
+    assert text == "4 fixes in 2 tracks (1 repeated fixes dropped, 1 fixes out of time order sorted)"
+    assert summary(read_tracks(str(DATA / "mapped.csv"), columns="ts=time,y=lat,x=lon")) == "2 fixes in 1 tracks"

@@ -98,7 +98,7 @@ def _run_simulate(args) -> int:
 
 
 def _run_convert(args) -> int:
-    from .tracks.readers.sniff import read_tracks
+    from .tracks.readers.sniff import read_tracks, summary
     from .tracks.writers import format_for, write_tracks
 
     fmt = format_for(args.output)  # before reading: a wrong name fails fast
@@ -106,8 +106,7 @@ def _run_convert(args) -> int:
     options = {"tz": args.tz} if args.tz else {}
     tracks = read_tracks(args.input, args.input_format, bad, columns=args.columns, **options)
     write_tracks(tracks, args.output, fmt)
-    print(f"skyborder: {len(tracks)} fixes in {tracks['track_id'].nunique()} tracks -> {args.output}",
-          file=sys.stderr)
+    print(f"skyborder: {summary(tracks)} -> {args.output}", file=sys.stderr)
     bad.print_summary()
     return EXIT_BAD_INPUT if bad.total else EXIT_OK
 

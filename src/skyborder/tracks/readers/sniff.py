@@ -1,6 +1,6 @@
 """One entry point for every track source: the format is told from the content, not the name.
 
-Formats: ``csv`` (also OpenSky state vectors, gzip allowed), ``parquet``, ``sbs`` (SBS-1
+Formats: ``csv`` (also OpenSky state vectors and Flightradar24 exports, gzip allowed), ``parquet``, ``sbs`` (SBS-1
 BaseStation), ``aircraft-json`` (dump1090/readsb ``aircraft.json``, or a folder of snapshots),
 ``readsb-trace`` (readsb globe-history ``trace_full_*.json``), ``gpx``, ``kml``, ``geojson``.
 """
@@ -101,3 +101,13 @@ def read_tracks(path: str, input_format: str | None = None, bad: BadInput | None
     if unknown:
         raise InputError(f"{path}: option(s) {', '.join(unknown)} do not apply to the {fmt} reader")
     return reader(path, bad=bad, **options)
+
+
+def summary(tracks: pd.DataFrame) -> str:
+    """One line about a table a reader returned: fixes, tracks, and what reading tidied up."""
+    stats = tracks.attrs.get("read_stats", {})
+    notes = [f"{stats[key]} {label}" for key, label in (("duplicates", "repeated fixes dropped"),
+                                                        ("out_of_order", "fixes out of time order sorted"))
+             if stats.get(key)]
+    text = f"{len(tracks)} fixes in {tracks['track_id'].nunique()} tracks"
+    return f"{text} ({', '.join(notes)})" if notes else text

@@ -1,4 +1,4 @@
-"""CSV and Parquet track tables, including OpenSky state vectors.
+"""CSV and Parquet track tables, including OpenSky state vectors and Flightradar24 exports.
 
 Columns are found by name: an explicit mapping (``{"ts": "time", "hex": "icao24"}``, CLI form
 ``'ts=time,hex=icao24'``) first, then common aliases (latitude/lat, longitude/lon/lng, timestamp/time,
