@@ -103,3 +103,19 @@ def test_mangled_gpx(parts):
 def test_mangled_kml(parts):
     head = '<kml xmlns="http://www.opengis.net/kml/2.2" xmlns:gx="http://www.google.com/kml/ext/2.2">'
     _only_input_errors(read_kml, (head + "".join(parts) + "</kml>").encode())
+
+
+@FUZZ
+@given(st.binary(max_size=300), st.integers(0, 2000))
+def test_broken_parquet(noise, cut):
+    import io
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    sink = io.BytesIO()
+    pq.write_table(pa.table({"time": [1448349840.0, 1448349841.0], "icao24": ["abc123", "abc123"],
+                             "lat": [1.0, 2.0], "lon": [3.0, 4.0]}), sink)
+    real = sink.getvalue()
+    _only_input_errors(read_tracks, real[:cut] + noise + real[cut:])
+    _only_input_errors(read_tracks, b"PAR1" + noise + b"PAR1")
