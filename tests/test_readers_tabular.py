@@ -123,3 +123,12 @@ def test_flightradar24_export():
     assert df["speed_mps"][:2].tolist() == pytest.approx([450 * 1852 / 3600, 452 * 1852 / 3600], abs=1e-9)
     assert df["heading_deg"][:2].tolist() == [180.0, 181.0]
     assert [m.split(":")[1] for m in bad.messages] == ["line 4"]  # Position "nowhere"
+
+
+def test_epoch_milliseconds(tmp_path):
+    path = tmp_path / "ms.csv"
+    path.write_text("time,hex,lat,lon\n1448349840123,abc123,1,2\n1448349841,abc123,1,2.1\n99999999999999,abc123,1,3\n")
+    bad = BadInput()
+    df = read_table(str(path), bad=bad)
+    assert list(df["time"].astype("int64")) == [1448349840_123_000_000, 1448349841_000_000_000]
+    assert bad.counts == {"bad time": 1}  # 1e14 ms is past 2100

@@ -32,6 +32,7 @@ from .errors import BadInput, InputError
 log = logging.getLogger(__name__)
 
 MAX_EPOCH_S = 4_102_444_800.0  # 2100-01-01: larger "epoch seconds" are not times
+MILLIS_FROM = 1e11  # epoch numbers this large are milliseconds
 NUMBER_RE = r"^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$"
 
 #: target names a mapping may use: the schema columns plus two unit-bearing variants
@@ -194,9 +195,9 @@ def parse_float(arr: pa.ChunkedArray) -> np.ndarray:
 def parse_times(arr: pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray]:
     """Times -> (int64 nanoseconds since 1970 UTC, valid mask).
 
-    Numbers are epoch seconds (0 to 2100, to the microsecond); text is epoch seconds or ISO-8601
-    (naive = UTC);
-    Parquet timestamps are taken as they are (naive = UTC).
+    Numbers are epoch seconds (0 to 2100, to the microsecond), or milliseconds when at least
+    ``MILLIS_FROM`` (1e11 s would be the year 5138); text is such a number or ISO-8601 (naive =
+    UTC); Parquet timestamps are taken as they are (naive = UTC).
     """
     arr = _text_type(arr)
     ns = np.zeros(len(arr), dtype=np.int64)
@@ -207,6 +208,9 @@ def parse_times(arr: pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray]:
         ns[valid] = stamps[valid].array.asi8
         return ns, valid
     seconds = parse_float(arr)
+    millis = (seconds >= MILLIS_FROM) & (seconds < MAX_EPOCH_S * 1000.0)
+    if millis.any():
+        seconds = np.where(millis, seconds / 1000.0, seconds)
     valid = (seconds >= 0.0) & (seconds < MAX_EPOCH_S)
     whole = np.floor(seconds[valid])  # float64 epochs carry ~0.2 us: keep whole microseconds
     ns[valid] = whole.astype(np.int64) * 1_000_000_000 + np.round((seconds[valid] - whole) * 1e6).astype(
