@@ -1,4 +1,5 @@
 """The `skyborder` command end to end: outputs, bad input and exit codes."""
+import io
 import json
 import subprocess
 import sys
@@ -81,3 +82,13 @@ def test_airspaces_lists_250_and_the_console_script_runs():
     lines = out.strip().splitlines()
     assert len(lines) == 251 and lines[0].startswith("code,name")
     assert any(line.startswith("UKR,") and "RUS" in line for line in lines)
+
+
+def test_results_carry_nationality_from_the_icao_address(tmp_path, capsys):
+    # 0x155a01 lies in the Russian Federation's block 0x100000-0x1FFFFF (ICAO Annex 10 Vol. III)
+    rows = [f"2015-11-24T07:23:{4 * i:02d}Z,155a01,RFF1234,35.83,{36.25 - 0.01 * i:.3f},5791\n" for i in range(15)]
+    path = write(tmp_path, "n.csv", "time,icao24,callsign,lat,lon,alt_m\n" + "".join(rows))
+    assert main(["detect", path, "--airspace", "TUR", "--format", "csv"]) == 0
+    table = pd.read_csv(io.StringIO(capsys.readouterr().out))
+    assert list(table["track_id"]) == ["155a01"] and list(table["country"]) == ["RUS"]
+    assert list(table["operator"]) == ["RFF"]
