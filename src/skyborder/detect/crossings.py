@@ -116,7 +116,8 @@ def _refine(segs: Segments, seg, s_lo, s_hi, shift, edge, index, u) -> np.ndarra
             break
         a = active
         denom = f_hi[a] - f_lo[a]
-        mid = np.where(denom != 0, hi[a] - f_hi[a] * (hi[a] - lo[a]) / np.where(denom != 0, denom, 1), 0.5 * (lo[a] + hi[a]))
+        safe = np.where(denom != 0, denom, 1.0)
+        mid = np.where(denom != 0, hi[a] - f_hi[a] * (hi[a] - lo[a]) / safe, 0.5 * (lo[a] + hi[a]))
         mid = np.clip(mid, lo[a], hi[a])
         f_mid = _side(segs, seg[a], mid, shift[a], ax[a], ay[a], qx[a], qy[a])
         same_as_hi = np.sign(f_mid) == np.sign(f_hi[a])

@@ -172,7 +172,8 @@ class Passages:
     table: pd.DataFrame
 
 
-def _candidate_segments(arrays: TrackArrays, index: AirspaceIndex, combo: np.ndarray) -> np.ndarray:
+def _candidate_segments(arrays: TrackArrays, index: AirspaceIndex,
+                        combo: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Segments (by start fix) that need exact geometry, and those that cannot meet a boundary."""
     j = np.flatnonzero(arrays.track[1:] == arrays.track[:-1])
     ix, iy = index._cell_xy(arrays.lon, arrays.lat)
