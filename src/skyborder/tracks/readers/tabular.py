@@ -363,14 +363,16 @@ def to_tracks(raw: Located, columns: Mapping[str, str] | None = None, bad: BadIn
             table[target] = values[rows]
     for target in schema.OPTIONAL_STR:
         if target in chosen:
-            table[target] = pick(parse_text(raw.columns[chosen[target][0][0]]))
-    if "icao24" in table:
-        table["icao24"] = table["icao24"].str.lower()
-    if "source" not in table:
-        table["source"] = os.path.basename(raw.source)
+            name = chosen[target][0][0]
+            if target == "icao24":
+                text = track if name == track_col else pc.utf8_lower(parse_text(raw.columns[name]))
+            else:
+                text = parse_text(raw.columns[name])
+            table[target] = pick(text)
     frame = pd.DataFrame({k: (v.reset_index(drop=True) if isinstance(v, pd.Series) else v)
                           for k, v in table.items()})
-    out = finish_table(frame, raw.source, bad, where=None if opensky else (lambda i: raw.at(int(rows[i]))))
+    out = finish_table(frame, raw.source, bad, where=None if opensky else (lambda i: raw.at(int(rows[i]))),
+                       label=None if "source" in table else os.path.basename(raw.source))
     out.attrs["read_stats"]["no_position"] = int(silent.sum())
     return out
 
@@ -415,12 +417,12 @@ def _report_rows(raw: Located, bad: BadInput, chosen, track_col, rejected: np.nd
 
 
 def finish_table(frame: pd.DataFrame, source: str, bad: BadInput,
-                 where: Callable[[int], str | int] | None = None) -> pd.DataFrame:
+                 where: Callable[[int], str | int] | None = None, label: str | None = None) -> pd.DataFrame:
     """Sort fixes by track then time and drop repeated (track, time) fixes, keeping the first.
 
     ``where(i)`` locates row i of ``frame`` for a BadInput report of each dropped repeat; without
     it repeats are expected (OpenSky re-sends stale positions, snapshots overlap) and only
-    counted in ``attrs["read_stats"]``.
+    counted in ``attrs["read_stats"]``. ``label`` fills the ``source`` column (after sorting: cheaper).
     Fixes whose time goes backwards within a track are sorted and counted as ``out_of_order``.
     """
     frame = frame.assign(time=schema.to_utc(frame["time"]))
@@ -437,6 +439,8 @@ def finish_table(frame: pd.DataFrame, source: str, bad: BadInput,
             bad.report(source, where(int(i)), "duplicate fix (same track and time as an earlier one)",
                        kind="duplicate fix")
     out = schema.normalize(frame.iloc[order[~dup]].reset_index(drop=True), sort=False)
+    if label is not None:
+        out["source"] = pd.Series(label, index=out.index, dtype="string")
     out.attrs["read_stats"] = {"rows": len(frame), "fixes": len(out), "duplicates": int(dup.sum()),
                                "out_of_order": backwards}
     if backwards:
