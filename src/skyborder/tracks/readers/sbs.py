@@ -237,5 +237,5 @@ def read_sbs(path: str, bad: BadInput | None = None, tz: str = "UTC", block_size
     frames = [f for f in frames if len(f)]
     if not frames:
         return schema.empty()
-    table = pd.concat(frames, ignore_index=True).assign(source=os.path.basename(path))
-    return finish_table(table, path, bad)
+    table = pd.concat(frames, ignore_index=True).drop(columns="source")
+    return finish_table(table, path, bad, label=os.path.basename(path))
