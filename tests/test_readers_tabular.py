@@ -132,3 +132,10 @@ def test_epoch_milliseconds(tmp_path):
     df = read_table(str(path), bad=bad)
     assert list(df["time"].astype("int64")) == [1448349840_123_000_000, 1448349841_000_000_000]
     assert bad.counts == {"bad time": 1}  # 1e14 ms is past 2100
+
+
+def test_old_mac_line_ends(tmp_path):
+    path = tmp_path / "cr.csv"
+    path.write_bytes(b"time,id,lat,lon\r1448349840,a,1,2\r1448349841,a,3,4\r")
+    df = read_table(str(path))
+    assert list(df["lat"]) == [1.0, 3.0]

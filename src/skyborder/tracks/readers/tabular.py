@@ -130,8 +130,11 @@ def read_delimited(data: bytes, source: str, bad: BadInput, names: Sequence[str]
     if header:
         if data.startswith(b"\xef\xbb\xbf"):
             data = data[3:]
-        first = first_line(data).decode("utf-8", errors="replace").rstrip("\r")
-        names = next(csv.reader([first], delimiter=delimiter)) if first.strip() else []
+        first = first_line(data).decode("utf-8", errors="replace")
+        try:
+            names = next(csv.reader([first], delimiter=delimiter)) if first.strip() else []
+        except csv.Error as err:
+            raise InputError(f"{source}: unreadable header line ({err})") from None
         if not names:
             raise InputError(f"{source}: empty file or empty header line")
     skipped: list[int] = []
@@ -448,10 +451,11 @@ def finish_table(frame: pd.DataFrame, source: str, bad: BadInput,
     return out
 
 
-def first_line(data: bytes) -> bytes:
-    """The bytes before the first newline (without copying the rest)."""
-    end = data.find(b"\n")
-    return data if end < 0 else data[:end]
+def first_line(data: bytes, limit: int = 1 << 16) -> bytes:
+    """The bytes before the first line break (\\n, \\r or both, as pyarrow reads them)."""
+    head = data[:limit]
+    ends = [i for i in (head.find(b"\n"), head.find(b"\r")) if i >= 0]
+    return head[:min(ends)] if ends else head
 
 
 def _delimiter(header: bytes) -> str:
