@@ -16,7 +16,9 @@ from skyborder.tracks.readers.sniff import read_tracks
 from skyborder.tracks.readers.tabular import read_table
 
 READERS = [read_table, read_sbs, read_aircraft_json, read_trace, read_gpx, read_kml, read_geojson, read_tracks]
-FUZZ = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# SKYBORDER_FUZZ_EXAMPLES=2000 for a deeper run than the default quick one
+FUZZ = settings(max_examples=int(os.environ.get("SKYBORDER_FUZZ_EXAMPLES", "60")), deadline=None,
+                suppress_health_check=[HealthCheck.too_slow])
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers(-10**20, 10**20) | st.floats(allow_nan=True) | st.text(max_size=8),
