@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 
 import numpy as np
 import pandas as pd
@@ -26,6 +27,7 @@ from .errors import BadInput, InputError
 from .tabular import MAX_EPOCH_S, finish_table, read_bytes
 
 MAX_JSON_BYTES = 256 << 20  # a day's trace of one aircraft is < 5 MB; a snapshot < 2 MB
+HEX_RE = r"~?[0-9a-f]{6}"  # '~' marks a non-ICAO (TIS-B) address
 SAME_FIX_S = 0.5  # one position seen in two snapshots: times differ by rounding only
 
 
@@ -61,7 +63,7 @@ def _text(frame: pd.DataFrame, name: str) -> pd.Series:
 def _hex_ids(values: pd.Series) -> tuple[pd.Series, pd.Series, np.ndarray]:
     """(track id, icao24 or NA for '~' non-ICAO addresses, valid mask)."""
     text = values.where(values.map(lambda v: isinstance(v, str)), None).astype("string").str.strip().str.lower()
-    valid = text.str.fullmatch(r"~?[0-9a-f]{6}").fillna(False).to_numpy(dtype=bool)
+    valid = text.str.fullmatch(HEX_RE).fillna(False).to_numpy(dtype=bool)
     return text, text.mask(text.str.startswith("~").fillna(True)), valid
 
 
@@ -142,7 +144,7 @@ def _trace_fixes(doc: dict, source: str, bad: BadInput) -> pd.DataFrame:
     leg = np.cumsum(new_leg)
     hex_id = icao.strip().lower()
     ids = pd.Series([hex_id if k == 0 else f"{hex_id}-{k}" for k in leg.tolist()], dtype="string")
-    id_ok = np.full(len(frame), bool(pd.Series([hex_id]).str.fullmatch(r"~?[0-9a-f]{6}")[0]))
+    id_ok = np.full(len(frame), re.fullmatch(HEX_RE, hex_id) is not None)
     icao24 = pd.Series(None if hex_id.startswith("~") else hex_id, index=frame.index, dtype="string")
     details = frame[8].map(lambda d: d if isinstance(d, dict) else {})
     callsign = details.map(lambda d: d.get("flight") if isinstance(d.get("flight"), str) else None)
