@@ -139,3 +139,13 @@ def test_old_mac_line_ends(tmp_path):
     path.write_bytes(b"time,id,lat,lon\r1448349840,a,1,2\r1448349841,a,3,4\r")
     df = read_table(str(path))
     assert list(df["lat"]) == [1.0, 3.0]
+
+
+def test_leading_comment_lines_are_skipped_and_line_numbers_stay_physical(tmp_path):
+    path = tmp_path / "commented.csv"
+    path.write_text("# reconstructed track: an approximation\n# source: a published map\n"
+                    "time,track_id,lat,lon\n2015-11-24T07:24:00Z,A,35.8,36.1\n2015-11-24T07:24:04Z,A,x,36.0\n")
+    bad = BadInput()
+    table = read_table(str(path), bad=bad)
+    assert len(table) == 1 and table["lat"].iloc[0] == 35.8
+    assert bad.total == 1 and bad.messages[0].startswith(f"{path}:line 5:")

@@ -486,7 +486,19 @@ def load_raw(path: str, bad: BadInput | None = None) -> Located:
             raise InputError(f"{path}: not a readable Parquet file ({str(err).splitlines()[0]})") from None
         return Located({n: table.column(i) for i, n in enumerate(table.column_names)},
                        np.arange(1, table.num_rows + 1), "row", path)
-    return read_delimited(data, path, bad, delimiter=_delimiter(first_line(data)))
+    body, skipped_lines = strip_comment_header(data)
+    return read_delimited(body, path, bad, delimiter=_delimiter(first_line(body)), line_offset=skipped_lines)
+
+
+def strip_comment_header(data: bytes) -> tuple[bytes, int]:
+    """``data`` without its leading ``#`` comment lines (a provenance header), and how many there were."""
+    count, pos = 0, 0
+    while data.startswith(b"#", pos):
+        end = data.find(b"\n", pos)
+        if end < 0:
+            return b"", count + 1
+        pos, count = end + 1, count + 1
+    return data[pos:], count
 
 
 def read_bytes(path: str, limit: int | None = None) -> bytes:
