@@ -41,6 +41,8 @@ def build_parser() -> argparse.ArgumentParser:
                         help="force the track format instead of sniffing the content")
     detect.add_argument("--columns", default=None, metavar="MAP",
                         help="column mapping for CSV/Parquet, e.g. 'ts=time,hex=icao24,lat=lat,lng=lon'")
+    detect.add_argument("--tz", default=None, metavar="ZONE",
+                        help="time zone of SBS clock times, e.g. Europe/Berlin for dump1090-fa (default UTC)")
     detect.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
 
     airspaces = commands.add_parser("airspaces", help="list the embedded airspaces")

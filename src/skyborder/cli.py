@@ -19,6 +19,11 @@ def _emit(text: str, output: str | None) -> None:
         sys.stdout.write(text if text.endswith("\n") else text + "\n")
 
 
+def _reader_options(args) -> dict:
+    """Reader options given on the command line (only those set, so every reader accepts them)."""
+    return {"tz": args.tz} if args.tz else {}
+
+
 def _run_detect(args) -> int:
     from .airspace import world
     from .airspace.zones import read_zones
@@ -33,7 +38,8 @@ def _run_detect(args) -> int:
     airspaces = world.select(args.airspace or "all") if (args.airspace or not args.zones) else []
     for zone_file in args.zones:
         airspaces += read_zones(zone_file, bad)
-    tables = [read_tracks(path, args.input_format, bad, columns=args.columns) for path in args.tracks]
+    tables = [read_tracks(path, args.input_format, bad, columns=args.columns, **_reader_options(args))
+              for path in args.tracks]
     tracks = pd.concat([t for t in tables if len(t)], ignore_index=True) if any(len(t) for t in tables) else tables[0]
     tracks = annotate(tracks)
     result = detect(tracks, airspaces, max_gap_s=args.max_gap, near_m=args.near,
@@ -103,8 +109,7 @@ def _run_convert(args) -> int:
 
     fmt = format_for(args.output)  # before reading: a wrong name fails fast
     bad = BadInput(echo=sys.stderr)
-    options = {"tz": args.tz} if args.tz else {}
-    tracks = read_tracks(args.input, args.input_format, bad, columns=args.columns, **options)
+    tracks = read_tracks(args.input, args.input_format, bad, columns=args.columns, **_reader_options(args))
     write_tracks(tracks, args.output, fmt)
     print(f"skyborder: {summary(tracks)} -> {args.output}", file=sys.stderr)
     bad.print_summary()
