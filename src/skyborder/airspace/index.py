@@ -19,13 +19,24 @@ from dataclasses import dataclass
 from functools import cached_property
 
 import numpy as np
+import pandas as pd
 import shapely
 
 from ..geodesy import METRES_PER_DEGREE
+from . import kernels
 from .antimeridian import fold_into_world
 from .model import Airspace
 
 _KEY_SEED = 20151124
+# cells are widened by these (degrees) when listing the edges that meet them, so that rounding in
+# a point's cell number can never leave an edge that its test segment crosses off the list
+_COARSE_EPS_DEG = 2e-9
+_FINE_EPS_DEG = 1e-9
+# reference points inside a cell (fractions of its width and height), tried in turn until one
+# lies on no boundary
+_REFERENCE_OFFSETS = ((0.5137, 0.4871), (0.3119, 0.6733), (0.7411, 0.2293), (0.1877, 0.8461),
+                      (0.6263, 0.9127))
+TABLE_MAX_SLOTS = 8  # fine cells where more airspaces meet are classified by shapely
 
 
 @dataclass(frozen=True)
@@ -72,6 +83,96 @@ def _expand_ranges(lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, np.ndarr
     owner = np.repeat(np.arange(len(lo)), counts)
     offset = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
     return owner, lo[owner] + offset
+
+
+def _edges_in_cells(edges: EdgeSet, deg: float, nx: int, ny: int, eps: float) -> tuple[np.ndarray, np.ndarray]:
+    """(cell number ``iy * nx + ix``, edge) for every grid cell (widened by ``eps``) an edge meets."""
+    x1, y1, x2, y2 = edges.x1, edges.y1, edges.x2, edges.y2
+    ix0 = np.clip(np.floor((np.minimum(x1, x2) - eps + 180.0) / deg), 0, nx - 1).astype(np.int64)
+    ix1 = np.clip(np.floor((np.maximum(x1, x2) + eps + 180.0) / deg), 0, nx - 1).astype(np.int64)
+    iy0 = np.clip(np.floor((np.minimum(y1, y2) - eps + 90.0) / deg), 0, ny - 1).astype(np.int64)
+    iy1 = np.clip(np.floor((np.maximum(y1, y2) + eps + 90.0) / deg), 0, ny - 1).astype(np.int64)
+    owner, ix = _expand_ranges(ix0, ix1)
+    owner2, iy = _expand_ranges(iy0[owner], iy1[owner])
+    edge, ix = owner[owner2], ix[owner2]
+    # drop cells whose four (widened) corners all lie strictly on one side of the edge's line
+    dx, dy = x2[edge] - x1[edge], y2[edge] - y1[edge]
+    cx0, cy0 = ix * deg - 180.0 - eps, iy * deg - 90.0 - eps
+    above = below = None
+    for cx, cy in ((cx0, cy0), (cx0 + deg + 2 * eps, cy0), (cx0, cy0 + deg + 2 * eps),
+                   (cx0 + deg + 2 * eps, cy0 + deg + 2 * eps)):
+        side = dx * (cy - y1[edge]) - dy * (cx - x1[edge])
+        above = side > 0 if above is None else above & (side > 0)
+        below = side < 0 if below is None else below & (side < 0)
+    keep = ~(above | below)
+    return iy[keep] * nx + ix[keep], edge[keep]
+
+
+@dataclass
+class _CoarseCells:
+    """Boundary coarse cells: grid cell, base combination and the airspaces (slots) met there."""
+
+    cell: np.ndarray
+    base: np.ndarray
+    slot_start: np.ndarray
+    slot_air: np.ndarray  # sorted within each cell
+    edge_start: np.ndarray | None = None
+    edges: np.ndarray | None = None
+    eslot: np.ndarray | None = None
+    ref_x: np.ndarray | None = None
+    ref_y: np.ndarray | None = None
+    slot_state: np.ndarray | None = None
+    base_hash: np.ndarray | None = None
+
+    def slot_of(self, b: np.ndarray, air: np.ndarray, n_air: int) -> np.ndarray:
+        """Position of each airspace among the slots of its coarse cell ``b``."""
+        keys = np.repeat(np.arange(len(self.cell)), np.diff(self.slot_start)) * n_air + self.slot_air
+        return np.searchsorted(keys, b * n_air + air) - self.slot_start[b]
+
+
+@dataclass
+class _FineCells:
+    """Boundary fine cells: reference point, edges, slots, and a lookup table per cell."""
+
+    ref_x: np.ndarray
+    ref_y: np.ndarray
+    edge_start: np.ndarray
+    edges: np.ndarray
+    eslot: np.ndarray
+    slot_start: np.ndarray
+    slot_air: np.ndarray
+    ref_bits: np.ndarray  # int64: slot t inside at the reference point <=> bit t
+    full: np.ndarray  # combination id at the reference point
+    base: np.ndarray | None = None  # combination of the airspaces containing the whole cell
+    table_start: np.ndarray | None = None
+    table: np.ndarray | None = None
+    x1: np.ndarray | None = None
+    y1: np.ndarray | None = None
+    x2: np.ndarray | None = None
+    y2: np.ndarray | None = None
+
+    def build_tables(self, index: "AirspaceIndex", n_slots: np.ndarray) -> None:
+        """Combination id of every inside/outside pattern of the slots (cells with few slots)."""
+        e = index.edges
+        self.x1, self.y1 = e.x1[self.edges], e.y1[self.edges]
+        self.x2, self.y2 = e.x2[self.edges], e.y2[self.edges]
+        small = n_slots <= TABLE_MAX_SLOTS
+        size = np.where(small, 1 << np.minimum(n_slots, TABLE_MAX_SLOTS), 0)
+        start = np.cumsum(size) - size
+        self.table_start = np.where(small, start, -1).astype(np.int64)
+        owner = np.repeat(np.arange(len(size)), size)
+        pattern = np.arange(len(owner)) - start[owner]
+        hashes = index._combo_hashes()[self.base][owner]
+        for t in range(TABLE_MAX_SLOTS):
+            on = (n_slots[owner] > t) & ((pattern >> t) & 1).astype(bool)
+            hashes[on] ^= index.keys[self.slot_air[self.slot_start[owner[on]] + t]]
+
+        def members(i: int) -> frozenset[int]:
+            s = owner[i]
+            slots = self.slot_air[self.slot_start[s]:self.slot_start[s + 1]].tolist()
+            return index.combos[int(self.base[s])] | {a for t, a in enumerate(slots) if pattern[i] >> t & 1}
+
+        self.table = index._ids_of_hashes(hashes, members)
 
 
 class SparseCellIndex:
@@ -123,27 +224,43 @@ class AirspaceIndex:
     """Classify points (lon, lat in degrees) against a list of airspaces, laterally."""
 
     def __init__(self, airspaces: list[Airspace], cell_deg: float = 0.25, margin_m: float = 3000.0,
-                 edge_cell_deg: float = 1.0 / 64.0):
+                 edge_cell_deg: float = 1.0 / 64.0, subdivisions: int = 16):
         self.airspaces = list(airspaces)
         self.geometries = [fold_into_world(a.geometry) for a in self.airspaces]
         for geom in self.geometries:
             shapely.prepare(geom)
         self.cell_deg, self.margin_m, self.edge_cell_deg = cell_deg, margin_m, edge_cell_deg
         self.nx, self.ny = int(round(360 / cell_deg)), int(round(180 / cell_deg))
+        self.nsub = subdivisions
         rng = np.random.default_rng(_KEY_SEED)
         self.keys = rng.integers(1, 2**63, size=len(self.airspaces), dtype=np.uint64)
         self._combo_of_hash: dict[int, int] = {}
         self.combos: list[frozenset[int]] = []
         self._member_cache: np.ndarray | None = None
-        self._build_grid()
+        self._build_coarse()
+        self._build_fine()
 
     # ----- combinations -------------------------------------------------------------------
+    def _hash(self, members) -> int:
+        return int(np.bitwise_xor.reduce(self.keys[sorted(members)])) if members else 0
+
     def _combo_id(self, members: frozenset[int]) -> int:
-        h = int(np.bitwise_xor.reduce(self.keys[list(members)])) if members else 0
+        h = self._hash(members)
         if h not in self._combo_of_hash:
             self._combo_of_hash[h] = len(self.combos)
             self.combos.append(members)
         return self._combo_of_hash[h]
+
+    def _ids_of_hashes(self, hashes: np.ndarray, members_of) -> np.ndarray:
+        """Combination ids of hashes; ``members_of(i)`` gives the set for position i of a new one."""
+        codes, uniq = pd.factorize(hashes)
+        ids = np.empty(len(uniq), dtype=np.int32)
+        first = np.empty(len(uniq), dtype=np.int64)
+        first[codes] = np.arange(len(codes))  # any position of each hash: all have the same set
+        for k, h in enumerate(np.asarray(uniq, dtype=np.uint64).tolist()):
+            cid = self._combo_of_hash.get(h)
+            ids[k] = cid if cid is not None else self._combo_id(frozenset(members_of(int(first[k]))))
+        return ids[codes]
 
     def member(self) -> np.ndarray:
         """Boolean matrix [combination id, airspace index]."""
@@ -154,13 +271,14 @@ class AirspaceIndex:
             self._member_cache = matrix
         return self._member_cache
 
-    # ----- grid ---------------------------------------------------------------------------
+    # ----- coarse grid --------------------------------------------------------------------
     def _cell_xy(self, lon, lat) -> tuple[np.ndarray, np.ndarray]:
         ix = np.clip(((np.asarray(lon) + 180.0) / self.cell_deg).astype(np.int64), 0, self.nx - 1)
         iy = np.clip(((np.asarray(lat) + 90.0) / self.cell_deg).astype(np.int64), 0, self.ny - 1)
         return ix, iy
 
-    def _build_grid(self) -> None:
+    def _margin_pairs(self) -> np.ndarray:
+        """Keys ``cell * n_airspaces + airspace`` of cells within ``margin_m`` of an airspace's boundary."""
         edges = self.edges
         x1, y1, x2, y2, parent = _split_long_edges(edges, self.cell_deg / 4.0)
         owner = edges.airspace[parent]
@@ -176,35 +294,74 @@ class AirspaceIndex:
                        (x1, y1)):
             ix, iy = self._cell_xy(np.clip(xs, -180, 180 - 1e-9), np.clip(ys, -90, 90 - 1e-9))
             boundary_pairs.append(iy * self.nx + ix)
-        cells = np.concatenate(boundary_pairs)
-        pair_key = np.unique(cells * len(self.airspaces) + np.tile(owner, 5))
-        b_cell, b_air = pair_key // len(self.airspaces), pair_key % len(self.airspaces)
+        return np.unique(np.concatenate(boundary_pairs) * len(self.airspaces) + np.tile(owner, 5))
 
+    def _build_coarse(self) -> None:
+        """The coarse code grid: combination id of pure cells, -1 - (boundary cell number) else."""
+        n_air = len(self.airspaces)
+        e_cell, e_edge = _edges_in_cells(self.edges, self.cell_deg, self.nx, self.ny, _COARSE_EPS_DEG)
+        pair_key = np.union1d(self._margin_pairs(), e_cell * n_air + self.edges.airspace[e_edge])
+        b_cell, b_air = pair_key // n_air, (pair_key % n_air).astype(np.int32)
         inside_cell, inside_air = self._inside_cells(pair_key)
         ncell = self.nx * self.ny
         inside_hash = np.zeros(ncell, dtype=np.uint64)
         np.bitwise_xor.at(inside_hash, inside_cell, self.keys[inside_air])
         self._combo_id(frozenset())
-        code = np.zeros(ncell, dtype=np.int32)
-        # pure cells: one combination id per distinct inside set
         order = np.argsort(inside_cell, kind="stable")
         inside_cell, inside_air = inside_cell[order], inside_air[order]
-        uniq_hash, first_cell = np.unique(inside_hash, return_index=True)
-        hash_to_id = {}
-        for h, cell in zip(uniq_hash.tolist(), first_cell.tolist()):
+
+        def members_of(cell: int) -> list[int]:
             lo, hi = np.searchsorted(inside_cell, [cell, cell + 1])
-            hash_to_id[h] = self._combo_id(frozenset(inside_air[lo:hi].tolist()))
-        lookup_hash = np.array(list(hash_to_id.keys()), dtype=np.uint64)
-        lookup_id = np.array(list(hash_to_id.values()), dtype=np.int32)
-        sorter = np.argsort(lookup_hash)
-        code[:] = lookup_id[sorter][np.searchsorted(lookup_hash[sorter], inside_hash)]
-        # boundary cells: base combination + the airspaces to test exactly
-        bcells, b_start = np.unique(b_cell, return_index=True)
-        self.bcell_base = code[bcells].copy()
-        self.bcell_start = np.append(b_start, len(b_cell)).astype(np.int64)
-        self.bcell_airspaces = b_air.astype(np.int32)
+            return inside_air[lo:hi].tolist()
+
+        code = self._ids_of_hashes(inside_hash, members_of)
+        bcells, slot_start = np.unique(b_cell, return_index=True)
+        self._coarse = _CoarseCells(
+            cell=bcells, base=code[bcells].copy(), slot_start=np.append(slot_start, len(b_cell)),
+            slot_air=b_air)
         code[bcells] = -1 - np.arange(len(bcells), dtype=np.int32)
         self.code = code
+        self._coarse_edges(e_cell, e_edge, pair_key)
+
+    def _coarse_edges(self, e_cell: np.ndarray, e_edge: np.ndarray, pair_key: np.ndarray) -> None:
+        """Edge lists, reference points and their exact states for the boundary coarse cells."""
+        cc, n_air, e = self._coarse, len(self.airspaces), self.edges
+        b = -1 - self.code[e_cell].astype(np.int64)
+        order = np.argsort(b, kind="stable")
+        b, e_edge = b[order], e_edge[order]
+        cc.edge_start = np.searchsorted(b, np.arange(len(cc.cell) + 1)).astype(np.int64)
+        cc.edges = e_edge
+        cc.eslot = (np.searchsorted(pair_key, e_cell[order] * n_air + e.airspace[e_edge])
+                    - cc.slot_start[b]).astype(np.int64)
+        slot_cell = np.repeat(np.arange(len(cc.cell)), np.diff(cc.slot_start))
+        x0 = (cc.cell % self.nx) * self.cell_deg - 180.0
+        y0 = (cc.cell // self.nx) * self.cell_deg - 90.0
+        state = np.zeros(len(slot_cell), dtype=np.uint8)
+        pending = np.arange(len(cc.cell))
+        cc.ref_x, cc.ref_y = np.empty(len(cc.cell)), np.empty(len(cc.cell))
+        for ox, oy in _REFERENCE_OFFSETS:
+            cc.ref_x[pending] = x0[pending] + ox * self.cell_deg
+            cc.ref_y[pending] = y0[pending] + oy * self.cell_deg
+            slots = np.flatnonzero(np.isin(slot_cell, pending))
+            inside, touching = self._exact(cc.slot_air[slots], cc.ref_x[slot_cell[slots]],
+                                           cc.ref_y[slot_cell[slots]])
+            state[slots] = inside
+            pending = np.unique(slot_cell[slots[touching & ~inside]])
+            if len(pending) == 0:
+                break
+        cc.slot_state = state
+        cc.base_hash = self._combo_hashes()[cc.base]
+
+    def _exact(self, air: np.ndarray, lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(contains, intersects) of each point with its airspace, by shapely."""
+        inside, touching = np.zeros(len(air), bool), np.zeros(len(air), bool)
+        order = np.argsort(air, kind="stable")
+        cuts = np.flatnonzero(np.diff(air[order])) + 1
+        for group in np.split(order, cuts) if len(order) else []:
+            geom = self.geometries[int(air[group[0]])]
+            inside[group] = shapely.contains_xy(geom, lon[group], lat[group])
+            touching[group] = shapely.intersects_xy(geom, lon[group], lat[group])
+        return inside, touching
 
     def _inside_cells(self, boundary_keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(cell, airspace) pairs for cells entirely inside an airspace (cell centre test).
@@ -230,52 +387,129 @@ class AirspaceIndex:
                 air_out.append(np.full(int(inside.sum()), a, dtype=np.int32))
         if not cells_out:
             return np.zeros(0, np.int64), np.zeros(0, np.int32)
-        return np.concatenate(cells_out), np.concatenate(air_out)
+        # the bounding boxes of several parts may cover the same cell: list each pair once
+        pairs = np.unique(np.concatenate(cells_out) * n_air + np.concatenate(air_out))
+        return pairs // n_air, (pairs % n_air).astype(np.int32)
+
+    def _combo_hashes(self) -> np.ndarray:
+        return np.array([self._hash(m) for m in self.combos], dtype=np.uint64)
+
+    # ----- fine cells inside boundary coarse cells ----------------------------------------
+    def _coarse_states(self, b: np.ndarray, px: np.ndarray, py: np.ndarray):
+        """Exact state of every slot of coarse cell ``b`` at each point (parity from its reference).
+
+        Returns (state offsets, states, combination hashes, on an edge).
+        """
+        cc, e = self._coarse, self.edges
+        n_slot = np.diff(cc.slot_start)[b]
+        out_start = np.r_[0, np.cumsum(n_slot)].astype(np.int64)
+        out_state = np.empty(out_start[-1], dtype=np.uint8)
+        out_hash = np.empty(len(b), dtype=np.uint64)
+        on_edge = np.empty(len(b), dtype=np.bool_)
+        kernels.states_in_cells(px, py, b, cc.ref_x, cc.ref_y, cc.edge_start, e.x1[cc.edges], e.y1[cc.edges],
+                                e.x2[cc.edges], e.y2[cc.edges], cc.eslot, cc.slot_start, cc.slot_state,
+                                self.keys[cc.slot_air], cc.base_hash, out_start, out_state, out_hash, on_edge)
+        return out_start, out_state, out_hash, on_edge
+
+    def _build_fine(self) -> None:
+        """Split every boundary coarse cell into ``nsub`` x ``nsub`` fine cells: pure ones get a
+        combination id, the others an edge list, a reference point and a lookup table."""
+        cc, e, nsub, n_air = self._coarse, self.edges, self.nsub, len(self.airspaces)
+        sub_deg = self.cell_deg / nsub
+        n_b = len(cc.cell)
+        # fine cells met by edges: global fine index -> (coarse boundary number, position)
+        f_cell, f_edge = _edges_in_cells(e, sub_deg, self.nx * nsub, self.ny * nsub, _FINE_EPS_DEG)
+        fx, fy = f_cell % (self.nx * nsub), f_cell // (self.nx * nsub)
+        coarse = self.code[(fy // nsub) * self.nx + fx // nsub]
+        keep = coarse < 0
+        fine = (-1 - coarse[keep].astype(np.int64)) * nsub * nsub + (fy[keep] % nsub) * nsub + fx[keep] % nsub
+        f_edge = f_edge[keep]
+        f_air = e.airspace[f_edge]
+        order = np.lexsort((f_air, fine))
+        fine, f_edge, f_air = fine[order], f_edge[order], f_air[order]
+        bfine, edge_start = np.unique(fine, return_index=True)
+        s_of = np.searchsorted(bfine, fine)
+        pair = np.unique(s_of * n_air + f_air)
+        p_s, p_air = pair // n_air, (pair % n_air).astype(np.int32)
+        slot_start = np.searchsorted(p_s, np.arange(len(bfine) + 1))
+        eslot = np.searchsorted(pair, s_of * n_air + f_air) - slot_start[s_of]
+        k = np.diff(slot_start)
+        # reference point of every fine cell, states by parity from the coarse reference
+        q = np.arange(n_b * nsub * nsub)
+        b, sx, sy = q // (nsub * nsub), q % nsub, (q // nsub) % nsub
+        x0 = (cc.cell[b] % self.nx) * self.cell_deg - 180.0 + sx * sub_deg
+        y0 = (cc.cell[b] // self.nx) * self.cell_deg - 90.0 + sy * sub_deg
+        ref_x, ref_y = np.empty(len(q)), np.empty(len(q))
+        out_start = out_state = out_hash = None
+        pending = q
+        for ox, oy in _REFERENCE_OFFSETS:
+            ref_x[pending], ref_y[pending] = x0[pending] + ox * sub_deg, y0[pending] + oy * sub_deg
+            start, state, hashes, on_edge = self._coarse_states(b[pending], ref_x[pending], ref_y[pending])
+            if out_start is None:
+                out_start, out_state, out_hash = start[:-1], state, hashes
+            else:  # the same slots again, in place
+                for i, p in enumerate(pending.tolist()):
+                    out_state[out_start[p]:out_start[p] + start[i + 1] - start[i]] = state[start[i]:start[i + 1]]
+                out_hash[pending] = hashes
+            pending = pending[on_edge]
+            if len(pending) == 0:
+                break
+
+        def members_at(i: int) -> list[int]:
+            lo, hi = cc.slot_start[b[i]], cc.slot_start[b[i] + 1]
+            inside = out_state[out_start[i]:out_start[i] + hi - lo].astype(bool)
+            return list(self.combos[cc.base[b[i]]]) + cc.slot_air[lo:hi][inside].tolist()
+
+        sub_code = self._ids_of_hashes(out_hash, members_at)
+        # boundary fine cells: state of their own slots at the reference point
+        ref = bfine[p_s]
+        cslot = cc.slot_of(b[ref], p_air, n_air)
+        st = out_state[out_start[ref] + cslot].astype(np.int64)
+        t = np.arange(len(pair)) - slot_start[p_s]
+        self._fine = _FineCells(
+            ref_x=ref_x[bfine], ref_y=ref_y[bfine], edge_start=np.append(edge_start, len(fine)).astype(np.int64),
+            edges=f_edge, eslot=eslot.astype(np.int64), slot_start=slot_start, slot_air=p_air,
+            ref_bits=np.bitwise_or.reduceat(st << t, slot_start[:-1]) if len(pair) else np.zeros(0, np.int64),
+            full=sub_code[bfine])
+        drop = np.bitwise_xor.reduceat(np.where(st > 0, self.keys[p_air], 0), slot_start[:-1]) \
+            if len(pair) else np.zeros(0, np.uint64)
+        self._fine.base = self._ids_of_hashes(
+            out_hash[bfine] ^ drop,
+            lambda i: self.combos[int(self._fine.full[i])] - set(p_air[slot_start[i]:slot_start[i + 1]].tolist()))
+        self._fine.build_tables(self, k)
+        sub_code[bfine] = -1 - np.arange(len(bfine), dtype=np.int32)
+        self.sub_code = sub_code
 
     # ----- queries ------------------------------------------------------------------------
     def classify(self, lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
-        """Combination id (int32) of each point; lon in [-180, 180), degrees."""
-        lon = np.asarray(lon, dtype=float)
-        lat = np.asarray(lat, dtype=float)
-        ix, iy = self._cell_xy(lon, lat)
-        code = self.code[iy * self.nx + ix]
-        out = code.copy()
-        boundary = np.flatnonzero(code < 0)
-        if len(boundary) == 0:
-            return out
-        b = -code[boundary] - 1
-        start, stop = self.bcell_start[b], self.bcell_start[b + 1]
-        owner, pos = _expand_ranges(start, stop - 1)
-        air = self.bcell_airspaces[pos]
-        hit = np.zeros(len(owner), dtype=bool)
-        order = np.argsort(air, kind="stable")
-        air_sorted = air[order]
-        cuts = np.flatnonzero(np.diff(air_sorted)) + 1
-        for group in np.split(order, cuts):
-            a = int(air[group[0]])
-            pts = boundary[owner[group]]
-            hit[group] = shapely.contains_xy(self.geometries[a], lon[pts], lat[pts])
-        base = self.bcell_base[b]
-        # result = base combination plus the airspaces found by the exact test
-        result_hash = self._combo_hashes()[base]
-        np.bitwise_xor.at(result_hash, owner[hit], self.keys[air[hit]])
-        out[boundary] = self._ids_for_hashes(result_hash, base, owner, air, hit)
+        """Combination id (int32) of each point; lon in [-180, 180), degrees.
+
+        Exact: the same as ``shapely.contains_xy`` of every airspace (a point on a boundary is
+        outside that airspace).
+        """
+        lon = np.ascontiguousarray(lon, dtype=float)
+        lat = np.ascontiguousarray(lat, dtype=float)
+        fc, e = self._fine, self.edges
+        out = np.empty(len(lon), dtype=np.int32)
+        fine_cell = np.empty(len(lon), dtype=np.int64)
+        kernels.classify_points(lon, lat, self.code, self.nx, self.ny, self.cell_deg, self.nsub, self.sub_code,
+                                fc.ref_x, fc.ref_y, fc.ref_bits, fc.edge_start, fc.x1, fc.y1, fc.x2, fc.y2,
+                                fc.eslot, fc.table_start, fc.table, out, fine_cell)
+        rest = np.flatnonzero(out < 0)
+        if len(rest):
+            out[rest] = self._classify_crowded(fine_cell[rest], lon[rest], lat[rest])
         return out
 
-    def _combo_hashes(self) -> np.ndarray:
-        return np.array([int(np.bitwise_xor.reduce(self.keys[list(m)])) if m else 0 for m in self.combos],
-                        dtype=np.uint64)
-
-    def _ids_for_hashes(self, hashes, base, owner, air, hit) -> np.ndarray:
-        uniq, first, inverse = np.unique(hashes, return_index=True, return_inverse=True)
-        ids = np.empty(len(uniq), dtype=np.int32)
-        for k, (h, i) in enumerate(zip(uniq.tolist(), first.tolist())):
-            cid = self._combo_of_hash.get(h)
-            if cid is None:
-                extra = air[(owner == i) & hit]
-                cid = self._combo_id(self.combos[int(base[i])] | frozenset(extra.tolist()))
-            ids[k] = cid
-        return ids[inverse]
+    def _classify_crowded(self, s: np.ndarray, lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
+        """Points in fine cells where too many airspaces meet for a lookup table (shapely)."""
+        fc = self._fine
+        owner, slot = _expand_ranges(fc.slot_start[s], fc.slot_start[s + 1] - 1)
+        air = fc.slot_air[slot]
+        inside, _ = self._exact(air, lon[owner], lat[owner])
+        hashes = self._combo_hashes()[fc.base[s]]
+        np.bitwise_xor.at(hashes, owner[inside], self.keys[air[inside]])
+        return self._ids_of_hashes(hashes, lambda i: self.combos[int(fc.base[s[i]])]
+                                   | set(air[(owner == i) & inside].tolist()))
 
     @cached_property
     def edges(self) -> EdgeSet:

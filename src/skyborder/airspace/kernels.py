@@ -1,0 +1,110 @@
+"""Compiled (numba) kernels of the airspace index: exact even-odd tests over per-cell edge lists.
+
+Every cell that a boundary passes through keeps a *reference point* whose state (inside or
+outside each airspace) is known exactly, and the list of boundary edges (straight in lon/lat,
+original float64 coordinates) that meet the cell. A point in the cell differs from the reference
+point in airspace ``a`` exactly when the straight segment between them crosses an odd number of
+``a``'s edges. Both ends lie in the cell, so no other edge can be crossed.
+
+The crossing test is made consistent at shared vertices: a vertex's side of the line through the
+two points is computed once from the same inputs for both edges that meet there (zero counts as
+one side), so a segment through a vertex crosses an even or odd number of edges exactly as it
+should. A point lying on an edge is outside that airspace (as ``shapely.contains_xy`` says).
+"""
+from __future__ import annotations
+
+import numba as nb
+import numpy as np
+
+NO_CROSSING, CROSSING, ON_EDGE = 0, 1, 2
+MAX_PARITY_SLOTS = 63  # airspaces per fine cell that fit the int64 bit mask
+
+
+@nb.njit(inline="always")
+def _orient(ax, ay, bx, by, cx, cy):
+    return (bx - ax) * (cy - ay) - (by - ay) * (cx - ax)
+
+
+@nb.njit(inline="always")
+def _cross(rx, ry, px, py, x1, y1, x2, y2):
+    """Whether the segment r->p crosses edge 1-2 (CROSSING), not, or p lies on it (ON_EDGE)."""
+    a1 = _orient(rx, ry, px, py, x1, y1)
+    a2 = _orient(rx, ry, px, py, x2, y2)
+    if (a1 == 0.0 and px == x1 and py == y1) or (a2 == 0.0 and px == x2 and py == y2):
+        return ON_EDGE  # p is a vertex
+    s1, s2 = a1 > 0.0, a2 > 0.0
+    if s1 == s2:
+        return NO_CROSSING
+    o_p = _orient(x1, y1, x2, y2, px, py)
+    if o_p == 0.0:
+        return ON_EDGE
+    o_r = _orient(x1, y1, x2, y2, rx, ry)
+    return CROSSING if (o_p > 0.0) != (o_r > 0.0) else NO_CROSSING
+
+
+@nb.njit(parallel=True, cache=True)
+def states_in_cells(px, py, cell, ref_x, ref_y, edge_start, ex1, ey1, ex2, ey2, eslot,
+                    slot_start, slot_state, slot_key, base_hash, out_start, out_state, out_hash, on_edge):
+    """State of every slot (airspace listed for the point's cell) at each point.
+
+    Writes ``out_state[out_start[i] + j]`` (1 = inside) for slot j of point i's cell, the
+    combination hash (``base_hash`` of the cell xor the keys of the slots inside) to
+    ``out_hash[i]``, and whether the point lies on one of the cell's edges to ``on_edge[i]``.
+    """
+    for i in nb.prange(len(px)):
+        c = cell[i]
+        s0, n_slot = slot_start[c], slot_start[c + 1] - slot_start[c]
+        o = out_start[i]
+        for j in range(n_slot):
+            out_state[o + j] = slot_state[s0 + j]
+        touched = False
+        rx, ry, x, y = ref_x[c], ref_y[c], px[i], py[i]
+        for e in range(edge_start[c], edge_start[c + 1]):
+            r = _cross(rx, ry, x, y, ex1[e], ey1[e], ex2[e], ey2[e])
+            if r == CROSSING:
+                out_state[o + eslot[e]] ^= 1
+            elif r == ON_EDGE:
+                touched = True
+        h = base_hash[c]
+        for j in range(n_slot):
+            if out_state[o + j]:
+                h ^= slot_key[s0 + j]
+        out_hash[i] = h
+        on_edge[i] = touched
+
+
+@nb.njit(parallel=True, cache=True)
+def classify_points(lon, lat, code, nx, ny, cell_deg, nsub, sub_code, ref_x, ref_y, ref_bits,
+                    edge_start, ex1, ey1, ex2, ey2, eslot, table_start, table, out, fine_cell):
+    """Combination id of each point; -1 (with its fine cell in ``fine_cell``) where the cell has
+    no lookup table (too many airspaces meet there) and the caller must decide."""
+    sub_deg = cell_deg / nsub
+    for i in nb.prange(len(lon)):
+        x, y = lon[i], lat[i]
+        ix = min(max(int((x + 180.0) / cell_deg), 0), nx - 1)
+        iy = min(max(int((y + 90.0) / cell_deg), 0), ny - 1)
+        c = code[iy * nx + ix]
+        if c >= 0:
+            out[i] = c
+            continue
+        sx = min(max(int((x + 180.0 - ix * cell_deg) / sub_deg), 0), nsub - 1)
+        sy = min(max(int((y + 90.0 - iy * cell_deg) / sub_deg), 0), nsub - 1)
+        sc = sub_code[(-1 - c) * nsub * nsub + sy * nsub + sx]
+        if sc >= 0:
+            out[i] = sc
+            continue
+        s = -1 - sc
+        if table_start[s] < 0:
+            out[i] = -1
+            fine_cell[i] = s
+            continue
+        flips = np.int64(0)
+        touched = np.int64(0)
+        rx, ry = ref_x[s], ref_y[s]
+        for e in range(edge_start[s], edge_start[s + 1]):
+            r = _cross(rx, ry, x, y, ex1[e], ey1[e], ex2[e], ey2[e])
+            if r == CROSSING:
+                flips ^= np.int64(1) << eslot[e]
+            elif r == ON_EDGE:
+                touched |= np.int64(1) << eslot[e]
+        out[i] = table[table_start[s] + ((ref_bits[s] ^ flips) & ~touched)]
