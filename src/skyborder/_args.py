@@ -12,6 +12,20 @@ EXIT_CODES = """exit codes:
 """
 
 
+def _reading_options() -> argparse.ArgumentParser:
+    """Options shared by every command that reads tracks."""
+    reading = argparse.ArgumentParser(add_help=False)
+    group = reading.add_argument_group("reading tracks")
+    group.add_argument("--input-format", default=None, metavar="FMT",
+                       help="force the track format instead of sniffing the content")
+    group.add_argument("--columns", default=None, metavar="MAP",
+                       help="column mapping for CSV/Parquet, e.g. 'ts=time,hex=icao24,lat=lat,lng=lon'")
+    group.add_argument("--tz", default=None, metavar="ZONE",
+                       help="SBS only: time zone of the receiver clock, e.g. Europe/Berlin for dump1090-fa "
+                            "(default UTC)")
+    return reading
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="skyborder",
@@ -21,10 +35,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"skyborder {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    reading = _reading_options()
 
     detect = commands.add_parser(
         "detect", help="find every passage of every track through the watched airspaces",
-        epilog=EXIT_CODES, formatter_class=argparse.RawDescriptionHelpFormatter)
+        parents=[reading], epilog=EXIT_CODES, formatter_class=argparse.RawDescriptionHelpFormatter)
     detect.add_argument("tracks", nargs="+", metavar="TRACKS", help="track files (CSV, Parquet, OpenSky, ...)")
     detect.add_argument("--airspace", default=None, metavar="CODES",
                         help="comma-separated ISO alpha-3 codes, or 'all' (default: all unless --zones is given)")
@@ -37,12 +52,6 @@ def build_parser() -> argparse.ArgumentParser:
                              "(default 20000; 0 disables)")
     detect.add_argument("--format", choices=("table", "csv", "json", "geojson"), default="table")
     detect.add_argument("--output", "-o", metavar="FILE", help="write here instead of standard output")
-    detect.add_argument("--input-format", default=None, metavar="FMT",
-                        help="force the track format instead of sniffing the content")
-    detect.add_argument("--columns", default=None, metavar="MAP",
-                        help="column mapping for CSV/Parquet, e.g. 'ts=time,hex=icao24,lat=lat,lng=lon'")
-    detect.add_argument("--tz", default=None, metavar="ZONE",
-                        help="time zone of SBS clock times, e.g. Europe/Berlin for dump1090-fa (default UTC)")
     detect.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
 
     airspaces = commands.add_parser("airspaces", help="list the embedded airspaces")
@@ -70,15 +79,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     convert = commands.add_parser(
         "convert", help="read any track source and write the track table as CSV, Parquet or GeoJSON",
-        epilog=EXIT_CODES, formatter_class=argparse.RawDescriptionHelpFormatter)
+        parents=[reading], epilog=EXIT_CODES, formatter_class=argparse.RawDescriptionHelpFormatter)
     convert.add_argument("input", metavar="IN", help="track file or folder (format sniffed from the content)")
     convert.add_argument("output", metavar="OUT", help="output file: .csv, .parquet or .geojson")
-    convert.add_argument("--input-format", default=None, metavar="FMT",
-                         help="force the track format instead of sniffing the content")
-    convert.add_argument("--columns", default=None, metavar="MAP",
-                         help="column mapping for CSV/Parquet, e.g. 'ts=time,hex=icao24,lat=lat,lng=lon'")
-    convert.add_argument("--tz", default=None, metavar="ZONE",
-                         help="SBS only: time zone of the receiver clock, e.g. Europe/Berlin (default UTC)")
 
     demo = commands.add_parser("demo", help="the 24 Nov 2015 Su-24 case: passages, claims and a map")
     demo.add_argument("--out", default="skyborder-demo", metavar="DIR", help="output folder (default skyborder-demo)")
