@@ -48,7 +48,7 @@ def test_forced_format_options_and_mapping():
     df = read_tracks(str(DATA / "mapped.csv"), columns="ts=time,plane=track_id,y=lat,x=lon")
     assert list(df["track_id"]) == ["SU24-1", "SU24-1"]
     with pytest.raises(InputError, match="unknown track format"):
-        read_tracks(str(DATA / "sample.sbs"), input_format="avr")
+        read_tracks(str(DATA / "sample.sbs"), input_format="pcap")
     with pytest.raises(InputError, match="column mapping applies to CSV"):
         read_tracks(str(DATA / "sample.gpx"), columns="a=time")
     with pytest.raises(InputError, match="option.*tz.*gpx"):
@@ -90,3 +90,21 @@ def test_summary_names_what_reading_tidied():
     text = summary(read_tracks(str(DATA / "messy.csv")))
     assert text == "4 fixes in 2 tracks (1 repeated fixes dropped, 1 fixes out of time order sorted)"
     assert summary(read_tracks(str(DATA / "mapped.csv"), columns="ts=time,y=lat,x=lon")) == "2 fixes in 1 tracks"
+
+
+def test_mode_s_captures_are_sniffed_and_detected(tmp_path):
+    """AVR and Beast captures from the simulator are recognised by content and read by detect."""
+    from skyborder.cli import main
+    from skyborder.tracks.modes import simulate
+
+    items = simulate.emissions(simulate.border_approach(120.0))
+    for fmt in ("avr", "beast"):
+        path = tmp_path / f"capture.bin{fmt}"
+        simulate.write(items, fmt, str(path), 0.0)
+        assert sniff(str(path)) == fmt
+        assert main(["detect", str(path), "--airspace", "TUR,SYR", "--format", "csv",
+                     "--start-time", "2015-11-24T07:20:00Z", "-o", str(tmp_path / f"{fmt}.csv")]) == 0
+        assert "TUR" in (tmp_path / f"{fmt}.csv").read_text()
+    plain = tmp_path / "plain.txt"
+    plain.write_text("8D4840D6202CC371C32CE0576098\n")
+    assert sniff(str(plain)) == "avr"

@@ -23,6 +23,9 @@ def _reading_options() -> argparse.ArgumentParser:
     group.add_argument("--tz", default=None, metavar="ZONE",
                        help="SBS only: time zone of the receiver clock, e.g. Europe/Berlin for dump1090-fa "
                             "(default UTC)")
+    group.add_argument("--start-time", default=None, metavar="TIME",
+                       help="AVR/Beast only: ISO-8601 UTC time of the first frame's counter zero, or of "
+                            "frames without timestamps (default now)")
     return reading
 
 

@@ -21,7 +21,8 @@ def _emit(text: str, output: str | None) -> None:
 
 def _reader_options(args) -> dict:
     """Reader options given on the command line (only those set, so every reader accepts them)."""
-    return {"tz": args.tz} if args.tz else {}
+    given = {"tz": args.tz, "start_time": args.start_time}
+    return {name: value for name, value in given.items() if value}
 
 
 def _run_detect(args) -> int:

@@ -43,6 +43,7 @@ from urllib.parse import urlsplit
 import pandas as pd
 
 from .tracks.readers.errors import BadInput, InputError
+from .tracks.readers.sniff import sniff_bytes
 from .tracks.readers.stream import StreamParser, rows_to_table
 
 ParserFactory = Callable[[str, BadInput], StreamParser]
@@ -100,16 +101,11 @@ def parser_factory(fmt: str) -> ParserFactory:
 
 
 def sniff_format(head: bytes) -> str:
-    """Guess a feed format from its first bytes: Beast starts with 0x1A, AVR lines with ``*``,
-    ``@`` or ``<``, SBS lines with ``MSG``/``SEL``/``ID``/``AIR``/``STA``/``CLK``."""
-    text = head.lstrip(b"\r\n ")
-    if text.startswith(b"\x1a"):
-        return "beast"
-    if text[:1] in (b"*", b"@", b"<"):
-        return "avr"
-    if text.split(b",", 1)[0] in (b"MSG", b"SEL", b"ID", b"AIR", b"STA", b"CLK"):
-        return "sbs"
-    raise InputError("cannot tell the feed format from its first bytes: give format='sbs', 'avr' or 'beast'")
+    """Guess a feed format from its first bytes (the readers' own sniffer, limited to feeds)."""
+    fmt = sniff_bytes(head)
+    if fmt not in ("sbs", "avr", "beast"):
+        raise InputError("cannot tell the feed format from its first bytes: give format='sbs', 'avr' or 'beast'")
+    return fmt
 
 
 class Feed:

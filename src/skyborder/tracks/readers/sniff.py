@@ -2,7 +2,8 @@
 
 Formats: ``csv`` (also OpenSky state vectors and Flightradar24 exports, gzip allowed), ``parquet``, ``sbs`` (SBS-1
 BaseStation), ``aircraft-json`` (dump1090/readsb ``aircraft.json``, or a folder of snapshots),
-``readsb-trace`` (readsb globe-history ``trace_full_*.json``), ``gpx``, ``kml``, ``geojson``.
+``readsb-trace`` (readsb globe-history ``trace_full_*.json``), ``gpx``, ``kml``, ``geojson``, ``avr`` (raw
+Mode S hex lines, with or without ``@``/``<`` timestamps) and ``beast`` (binary, 0x1A framing).
 """
 from __future__ import annotations
 
@@ -19,20 +20,22 @@ from .errors import BadInput, InputError
 HEAD_BYTES = 64 * 1024
 GEOJSON_FEATURE = re.compile(rb'"type"\s*:\s*"Feature"')
 SBS_TYPES = (b"MSG,", b"SEL,", b"ID,", b"AIR,", b"STA,", b"CLK,")
+PLAIN_HEX_FRAME = re.compile(rb"^(?:[0-9A-Fa-f]{14}|[0-9A-Fa-f]{28});?\s*$")
 ALIASES = {"opensky": "csv", "tsv": "csv", "basestation": "sbs", "sbs1": "sbs", "sbs-1": "sbs",
            "aircraft.json": "aircraft-json", "readsb-json": "aircraft-json", "dump1090-json": "aircraft-json",
            "readsb": "aircraft-json", "trace": "readsb-trace", "globe-history": "readsb-trace"}
 
 
 def _readers() -> dict[str, Callable[..., pd.DataFrame]]:
-    from . import geojson, gpx, kml, readsb, sbs, tabular
+    from . import geojson, gpx, kml, modes, readsb, sbs, tabular
 
     return {"csv": tabular.read_table, "parquet": tabular.read_table, "sbs": sbs.read_sbs,
             "aircraft-json": readsb.read_aircraft_json, "readsb-trace": readsb.read_trace,
-            "gpx": gpx.read_gpx, "kml": kml.read_kml, "geojson": geojson.read_geojson}
+            "gpx": gpx.read_gpx, "kml": kml.read_kml, "geojson": geojson.read_geojson,
+            "avr": modes.read_avr, "beast": modes.read_beast}
 
 
-FORMATS = ("csv", "parquet", "sbs", "aircraft-json", "readsb-trace", "gpx", "kml", "geojson")
+FORMATS = ("csv", "parquet", "sbs", "aircraft-json", "readsb-trace", "gpx", "kml", "geojson", "avr", "beast")
 
 
 def head(path: str, size: int = HEAD_BYTES) -> bytes:
@@ -50,14 +53,14 @@ def head(path: str, size: int = HEAD_BYTES) -> bytes:
     return data
 
 
-def sniff(path: str) -> str:
-    """The format of ``path`` from its first bytes (a folder: aircraft.json snapshots)."""
-    if os.path.isdir(path):
-        return "aircraft-json"
-    data = head(path)
+def sniff_bytes(data: bytes) -> str | None:
+    """The format of a stream from its first bytes, or None when it cannot be told."""
     if data[:4] == b"PAR1":
         return "parquet"
+    if data[:1] == b"\x1a" and data[1:2] in (b"1", b"2", b"3", b"4"):
+        return "beast"
     text = data.lstrip(b"\xef\xbb\xbf \t\r\n")
+    first = text.split(b"\n", 1)[0]
     if text[:1] in (b"{", b"["):
         if b'"FeatureCollection"' in text or GEOJSON_FEATURE.search(text):
             return "geojson"
@@ -65,7 +68,7 @@ def sniff(path: str) -> str:
             return "readsb-trace"
         if b'"aircraft"' in text and b'"now"' in text:
             return "aircraft-json"
-    elif text[:1] == b"<":
+    elif text[:1] == b"<" and not first.rstrip().endswith(b";"):
         lower = text.lower()
         if b"<gpx" in lower:
             return "gpx"
@@ -73,8 +76,20 @@ def sniff(path: str) -> str:
             return "kml"
     elif text.startswith(SBS_TYPES):
         return "sbs"
-    elif text and any(d in text.split(b"\n", 1)[0] for d in (b",", b";", b"\t")):
+    elif text[:1] in (b"*", b"@", b"<") or PLAIN_HEX_FRAME.match(first):
+        return "avr"
+    elif text and any(d in first for d in (b",", b";", b"\t")):
         return "csv"
+    return None
+
+
+def sniff(path: str) -> str:
+    """The format of ``path`` from its first bytes (a folder: aircraft.json snapshots)."""
+    if os.path.isdir(path):
+        return "aircraft-json"
+    fmt = sniff_bytes(head(path))
+    if fmt is not None:
+        return fmt
     raise InputError(f"{path}: cannot tell the track format from the content; "
                      f"give one of {', '.join(FORMATS)} with --input-format")
 
