@@ -11,7 +11,7 @@ import time
 
 import numpy as np
 
-from skyborder.tracks.readers.errors import BadInput
+from skyborder.errors import BadInput
 from skyborder.tracks.readers.sbs import read_sbs
 from skyborder.tracks.readers.tabular import read_table
 

@@ -17,7 +17,7 @@ import time
 import pyModeS as pms
 
 from skyborder.tracks.modes import simulate
-from skyborder.tracks.readers.errors import BadInput
+from skyborder.errors import BadInput
 from skyborder.tracks.readers.modes import read_avr, read_beast
 
 

@@ -20,7 +20,7 @@ import pytest
 from skyborder.feeds import Backoff, Feed, open_feed, sniff_format
 from skyborder.geodesy import GEOD
 from skyborder.tracks.modes import simulate
-from skyborder.tracks.readers.errors import BadInput, InputError
+from skyborder.errors import BadInput, InputError
 
 T0 = pd.Timestamp("2015-11-24T07:00:00Z")
 

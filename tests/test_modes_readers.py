@@ -12,7 +12,7 @@ from skyborder.geodesy import GEOD
 from skyborder.tracks.modes import encode, simulate
 from skyborder.tracks.modes.crc import parity
 from skyborder.tracks.modes.framing import avr_line, beast_frame
-from skyborder.tracks.readers.errors import BadInput, InputError
+from skyborder.errors import BadInput, InputError
 from skyborder.tracks.readers.modes import AvrParser, BeastParser, read_avr, read_beast
 from skyborder.tracks.schema import KNOTS_TO_MPS
 

@@ -6,7 +6,7 @@ import tempfile
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from skyborder.tracks.readers.errors import BadInput, InputError
+from skyborder.errors import BadInput, InputError
 from skyborder.tracks.readers.geojson import read_geojson
 from skyborder.tracks.readers.gpx import read_gpx
 from skyborder.tracks.readers.kml import read_kml

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from dump1090 import dump1090  # noqa: F401  (fixture: a real dump1090-mutability on 127.0.0.1)
-from skyborder.tracks.readers.errors import BadInput, InputError
+from skyborder.errors import BadInput, InputError
 from skyborder.tracks.readers.readsb import read_aircraft_json, read_trace
 
 DATA = Path(__file__).parent / "data" / "tracks"

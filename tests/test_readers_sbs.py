@@ -5,7 +5,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from skyborder.tracks.readers.errors import BadInput, InputError
+from skyborder.errors import BadInput, InputError
 from skyborder.tracks.readers.sbs import Groups, SbsParser, read_sbs
 from skyborder.tracks.readers.stream import parse_chunks
 

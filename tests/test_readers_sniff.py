@@ -5,7 +5,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from skyborder.tracks.readers.errors import BadInput, InputError
+from skyborder.errors import BadInput, InputError
 from skyborder.tracks.readers.sniff import read_tracks, sniff
 from skyborder.tracks.writers import WriteError, format_for, write_tracks
 

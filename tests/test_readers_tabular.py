@@ -7,7 +7,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from skyborder.tracks.readers.errors import BadInput, InputError
+from skyborder.errors import BadInput, InputError
 from skyborder.tracks.readers.tabular import parse_column_map, read_table
 
 DATA = Path(__file__).parent / "data" / "tracks"

@@ -5,7 +5,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from skyborder.tracks.readers.errors import BadInput, InputError
+from skyborder.errors import BadInput, InputError
 from skyborder.tracks.readers.geojson import read_geojson
 from skyborder.tracks.readers.gpx import read_gpx
 from skyborder.tracks.readers.kml import read_kml

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from skyborder.airspace.geojson import parse_geojson_zones, read_geojson_zones
 from skyborder.airspace.zones import read_zones
-from skyborder.tracks.readers.errors import BadInput, InputError
+from skyborder.errors import BadInput, InputError
 
 DATA = Path(__file__).parent / "data" / "zones"
 SQUARE = [[[35.8, 35.7], [36.2, 35.7], [36.2, 36.0], [35.8, 36.0], [35.8, 35.7]]]

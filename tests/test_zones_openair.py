@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from skyborder.airspace.openair import parse_coordinate, parse_limit, parse_openair, read_openair
 from skyborder.geodesy import GEOD
-from skyborder.tracks.readers.errors import BadInput, InputError
+from skyborder.errors import BadInput, InputError
 
 DATA = Path(__file__).parent / "data" / "zones"
 CENTRE_TEXT = "35:54:10N 036:03:40E"  # Yayladağı, Hatay

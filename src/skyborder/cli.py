@@ -7,7 +7,7 @@ from pathlib import Path
 import pandas as pd
 
 from ._args import build_parser
-from .tracks.readers.errors import BadInput, InputError
+from .errors import BadInput, InputError
 
 EXIT_OK, EXIT_BAD_INPUT, EXIT_ERROR = 0, 1, 2
 

@@ -42,7 +42,7 @@ from urllib.parse import urlsplit
 
 import pandas as pd
 
-from .tracks.readers.errors import BadInput, InputError
+from .errors import BadInput, InputError
 from .tracks.readers.sniff import sniff_bytes
 from .tracks.readers.stream import StreamParser, rows_to_table
 

@@ -21,7 +21,7 @@ from os import PathLike
 import numpy as np
 import shapely
 
-from ..tracks.readers.errors import BadInput, InputError
+from ..errors import BadInput, InputError
 from .model import Airspace
 from .zones import read_bytes, repair
 

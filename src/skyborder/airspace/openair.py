@@ -34,7 +34,7 @@ import numpy as np
 import shapely
 
 from ..geodesy import GEOD, geodesic_circle, unwrap_lon
-from ..tracks.readers.errors import BadInput
+from ..errors import BadInput
 from .model import Airspace
 from .zones import read_bytes, repair
 

@@ -10,7 +10,7 @@ from os import PathLike
 
 import shapely
 
-from ..tracks.readers.errors import BadInput, InputError
+from ..errors import BadInput, InputError
 from .model import Airspace
 
 

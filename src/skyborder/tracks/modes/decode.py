@@ -31,7 +31,7 @@ import numpy as np
 import pyModeS as pms
 from pyModeS.position import airborne_position_with_ref
 
-from ..readers.errors import BadInput
+from ...errors import BadInput
 from ..schema import FEET_TO_M, KNOTS_TO_MPS
 from .crc import remainders
 

@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from ...geodesy import GEOD
-from ..readers.errors import InputError
+from ...errors import InputError
 from ..schema import FEET_TO_M, KNOTS_TO_MPS
 from . import encode
 from .framing import COUNTER_HZ, avr_line, beast_frame

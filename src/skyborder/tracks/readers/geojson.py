@@ -15,7 +15,7 @@ import json
 
 import pandas as pd
 
-from .errors import BadInput, InputError
+from ...errors import BadInput, InputError
 from .tabular import Located, read_bytes, to_tracks, track_names
 
 MAX_GEOJSON_BYTES = 256 << 20

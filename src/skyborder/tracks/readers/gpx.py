@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .errors import BadInput, InputError
+from ...errors import BadInput, InputError
 from .tabular import Located, to_tracks, track_names
 from .xmltree import parse_xml
 

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from ...geodesy import GEOD
-from .errors import BadInput, InputError
+from ...errors import BadInput, InputError
 from .tabular import Located, stem, to_tracks, track_names
 from .xmltree import Node, parse_xml
 

@@ -28,7 +28,7 @@ import pandas as pd
 
 from ..modes.decode import FrameDecoder
 from ..modes.framing import COUNTER_HZ, BeastSplitter, parse_avr_line
-from .errors import BadInput, InputError
+from ...errors import BadInput, InputError
 from .stream import parse_chunks, read_blocks
 
 TimeLike = float | str | datetime | pd.Timestamp | None

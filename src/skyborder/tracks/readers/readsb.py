@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from .. import schema
-from .errors import BadInput, InputError
+from ...errors import BadInput, InputError
 from .tabular import MAX_EPOCH_S, finish_table, read_bytes
 
 MAX_JSON_BYTES = 256 << 20  # a day's trace of one aircraft is < 5 MB; a snapshot < 2 MB

@@ -24,7 +24,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .. import schema
-from .errors import BadInput, InputError
+from ...errors import BadInput, InputError
 from .stream import read_blocks
 from .tabular import Located, finish_table, parse_float, parse_text, read_delimited
 

@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping
 
 import pandas as pd
 
-from .errors import BadInput, InputError
+from ...errors import BadInput, InputError
 
 HEAD_BYTES = 64 * 1024
 GEOJSON_FEATURE = re.compile(rb'"type"\s*:\s*"Feature"')

@@ -11,7 +11,7 @@ from typing import Iterable, Protocol
 import pandas as pd
 
 from .. import schema
-from .errors import BadInput
+from ...errors import BadInput
 
 
 class StreamParser(Protocol):

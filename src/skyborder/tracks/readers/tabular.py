@@ -27,7 +27,7 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from .. import schema
-from .errors import BadInput, InputError
+from ...errors import BadInput, InputError
 
 log = logging.getLogger(__name__)
 

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from xml.parsers import expat
 
-from .errors import InputError
+from ...errors import InputError
 from .tabular import read_bytes
 
 MAX_XML_BYTES = 256 << 20

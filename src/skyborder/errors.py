@@ -1,4 +1,4 @@
-"""Bad input is reported, counted and skipped; the good rows are kept.
+"""Errors shared by every layer: bad input is reported, counted and skipped; the good rows are kept.
 
 Every reader takes an optional ``BadInput`` collector and calls ``report`` for each rejected
 line, frame or record with where it was (file and line number, or byte offset) and why.
