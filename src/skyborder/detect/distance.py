@@ -1,11 +1,16 @@
 """Geodesic distance to an airspace's lateral boundary: penetration depth and closest approach.
 
-The distance from a point q to the boundary is evaluated exactly enough (< 1 cm) in the
+The distance from a point q to one boundary edge is evaluated exactly enough (< 1 cm) in the
 azimuthal equidistant plane centred on q, built from ``GEOD.inv`` (distance and azimuth from q
-to each boundary vertex, so distances from q are exact); boundary edges are first split to
+to the edge's vertices, so distances from q are exact); edges are first split to
 <= ``EDGE_SPLIT_M`` so that a straight lon/lat edge and its image differ by far less than a
-centimetre. Along a path the distance is searched on samples, then refined by golden-section
-search around the best samples.
+centimetre. The distance to the boundary is the least over the edges that can be nearest: those
+a spatial index (per airspace, in degrees) finds within an exact upper bound, less those that a
+spherical lower bound rules out.
+
+Along a path (vectorised over all passages at once) the distance is first estimated on up to
+``SAMPLES_PER_PASSAGE`` samples; around the best few samples it is then refined by golden-section
+search on the exact distance to the few edges that can be nearest anywhere in the bracket.
 """
 from __future__ import annotations
 
@@ -16,82 +21,224 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from ..airspace.index import AirspaceIndex
-from ..geodesy import GEOD, METRES_PER_DEGREE, wrap_lon
+from ..airspace.index import AirspaceIndex, _expand_ranges
+from ..geodesy import EARTH_RADIUS_M, GEOD, METRES_PER_DEGREE, wrap_lon
 
 EDGE_SPLIT_M = 1_000.0
 SAMPLES_PER_PASSAGE = 400
+BRACKETS = 3  # best samples refined per passage
 GOLDEN = (math.sqrt(5.0) - 1.0) / 2.0
+GOLDEN_TOL_M = 0.05
+# a geodesic on WGS84 is at least this fraction of the spherical (mean radius) great-circle
+# distance between the same coordinates (the two differ by < 0.6 %)
+SPHERE_LOWER = 0.99
+MIN_METRES_PER_DEG_LAT = 110_000.0  # less than the meridional degree anywhere (110.57 km)
+MIN_METRES_PER_DEG_LON = 111_000.0  # times cos(latitude): less than a parallel degree
 
 
-class BoundaryDistance:
-    """Exact distance from points to the boundary of one airspace of an index."""
+class _AirspaceEdges:
+    """One airspace's boundary edges with a shapely STRtree over them (degrees)."""
 
     def __init__(self, index: AirspaceIndex, air: int):
-        edges = index.edges
-        sel = np.flatnonzero(edges.airspace == air)
-        self.x1, self.y1, self.x2, self.y2 = edges.x1[sel], edges.y1[sel], edges.x2[sel], edges.y2[sel]
-        self._tree = None
+        self.edge = np.flatnonzero(index.edges.airspace == air)
+        e = index.edges
+        lines = shapely.linestrings(np.stack([np.column_stack([e.x1[self.edge], e.y1[self.edge]]),
+                                              np.column_stack([e.x2[self.edge], e.y2[self.edge]])], axis=1))
+        self.tree = shapely.STRtree(lines)
 
-    def _near_edges(self, lon: float, lat: float, radius_m: float) -> np.ndarray:
-        """Indices of edges that may lie within ``radius_m`` of (lon, lat)."""
-        dlat = radius_m / METRES_PER_DEGREE * 1.01 + 1e-6
-        coslat = max(math.cos(math.radians(min(abs(lat) + dlat, 90.0))), 1e-6)
-        dlon = min(dlat / coslat, 360.0)
-        dx1 = wrap_lon(self.x1 - lon)
-        dx2 = wrap_lon(self.x2 - lon)
-        near = (np.minimum(self.y1, self.y2) <= lat + dlat) & (np.maximum(self.y1, self.y2) >= lat - dlat)
-        near &= ((np.minimum(dx1, dx2) <= dlon) & (np.maximum(dx1, dx2) >= -dlon)) | (np.abs(dx1 - dx2) > 180)
-        return np.flatnonzero(near)
 
-    def _polyline_distance(self, lon: float, lat: float, idx: np.ndarray) -> float:
-        if len(idx) == 0:
-            return math.inf
-        x1, y1, x2, y2 = self.x1[idx], self.y1[idx], self.x2[idx], self.y2[idx]
+@lru_cache(maxsize=512)
+def _airspace_edges(index_id: int, air: int, index: AirspaceIndex) -> _AirspaceEdges:
+    return _AirspaceEdges(index, air)
+
+
+def _edges_of(index: AirspaceIndex, air: int) -> _AirspaceEdges:
+    return _airspace_edges(id(index), int(air), index)
+
+
+def _by_airspace(air: np.ndarray):
+    """(airspace, positions) groups of an array of airspace numbers."""
+    order = np.argsort(air, kind="stable")
+    cuts = np.flatnonzero(np.diff(air[order])) + 1
+    return [(int(air[g[0]]), g) for g in np.split(order, cuts)] if len(order) else []
+
+
+# ----- exact distance to edges -------------------------------------------------------------
+class _Pieces:
+    """Edges of (owner, edge) pairs split into pieces of <= EDGE_SPLIT_M, flattened as vertices."""
+
+    def __init__(self, index: AirspaceIndex, owner: np.ndarray, edge: np.ndarray):
+        e = index.edges
+        x1, y1, x2, y2 = e.x1[edge], e.y1[edge], e.x2[edge], e.y2[edge]
         x2 = x1 + wrap_lon(x2 - x1)
         seg_deg = np.hypot((x2 - x1) * np.cos(np.radians(0.5 * (y1 + y2))), y2 - y1)
-        pieces = np.maximum(np.ceil(seg_deg * METRES_PER_DEGREE / EDGE_SPLIT_M), 1).astype(int)
-        owner = np.repeat(np.arange(len(idx)), pieces + 1)
-        k = np.arange(len(owner)) - np.repeat(np.cumsum(pieces + 1) - (pieces + 1), pieces + 1)
-        f = k / pieces[owner]
-        px, py = x1[owner] + f * (x2 - x1)[owner], y1[owner] + f * (y2 - y1)[owner]
-        az, _, d = GEOD.inv(np.full(len(px), lon), np.full(len(px), lat), px, py)
-        ax, ay = d * np.sin(np.radians(az)), d * np.cos(np.radians(az))
-        same = owner[1:] == owner[:-1]
-        sx, sy, ex, ey = ax[:-1][same], ay[:-1][same], ax[1:][same], ay[1:][same]
-        vx, vy = ex - sx, ey - sy
+        pieces = np.maximum(np.ceil(seg_deg * METRES_PER_DEGREE / EDGE_SPLIT_M), 1).astype(np.int64)
+        pair, k = _expand_ranges(np.zeros(len(edge), np.int64), pieces)  # pieces + 1 vertices
+        f = k / pieces[pair]
+        self.owner, self.pair = owner, pair
+        self.x = x1[pair] + f * (x2 - x1)[pair]
+        self.y = y1[pair] + f * (y2 - y1)[pair]
+        self.first = np.cumsum(pieces + 1) - (pieces + 1)  # first vertex of each pair
+
+    def distances(self, qlon: np.ndarray, qlat: np.ndarray) -> np.ndarray:
+        """Exact distance (m) from point ``q[owner]`` to the edge of each pair."""
+        vo = self.owner[self.pair]
+        az, _, d = GEOD.inv(qlon[vo], qlat[vo], self.x, self.y)
+        a = np.radians(az)
+        ax, ay = d * np.sin(a), d * np.cos(a)
+        sx, sy, vx, vy = ax[:-1], ay[:-1], ax[1:] - ax[:-1], ay[1:] - ay[:-1]
         vv = vx * vx + vy * vy
         with np.errstate(invalid="ignore", divide="ignore"):
             t = np.clip(np.where(vv > 0, -(sx * vx + sy * vy) / vv, 0.0), 0.0, 1.0)
-        return float(np.min(np.hypot(sx + t * vx, sy + t * vy)))
-
-    def at(self, lon: float, lat: float, guess_m: float) -> float:
-        """Exact distance (m) from (lon, lat) to the boundary; ``guess_m`` an upper-bound hint."""
-        radius = max(guess_m, 500.0) * 1.05
-        while True:
-            d = self._polyline_distance(lon, lat, self._near_edges(lon, lat, radius))
-            if d <= radius or radius > 2.1e7:
-                return d
-            radius *= 4.0
-
-    def approx(self, lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
-        """Approximate distances (m) for many points: nearest edge in degrees, measured exactly."""
-        if self._tree is None:
-            self._lines = shapely.linestrings(np.stack([np.column_stack([self.x1, self.y1]),
-                                                        np.column_stack([self.x2, self.y2])], axis=1))
-            self._tree = shapely.STRtree(self._lines)
-        pts = shapely.points(lon, lat)
-        _, nearest = self._tree.query_nearest(pts, all_matches=False)
-        e = nearest[1] if nearest.ndim == 2 else nearest
-        return _point_segment_m(lon, lat, self.x1[e], self.y1[e], self.x2[e], self.y2[e])
+        piece = np.r_[np.hypot(sx + t * vx, sy + t * vy), np.inf]
+        piece[self.first[1:] - 1] = np.inf  # the step from one pair's last vertex to the next pair's first
+        return np.minimum.reduceat(piece, self.first) if len(self.first) else np.zeros(0)
 
 
-def _point_segment_m(lon, lat, x1, y1, x2, y2) -> np.ndarray:
-    """Point-to-edge distance (m) in the plane tangent at the point (for short distances)."""
+def _lower_bound(qlon, qlat, index: AirspaceIndex, edge) -> np.ndarray:
+    """A lower bound (m) of the geodesic distance from each point to each edge."""
+    e = index.edges
+    d1 = _sphere(qlon, qlat, e.x1[edge], e.y1[edge])
+    d2 = _sphere(qlon, qlat, e.x2[edge], e.y2[edge])
+    # every point of a lon/lat-straight edge lies within half its (over-estimated) length of an end
+    coslat = np.cos(np.radians(np.minimum(np.abs(e.y1[edge]), np.abs(e.y2[edge]))))
+    half = 0.5 * np.hypot(wrap_lon(e.x2[edge] - e.x1[edge]) * coslat, e.y2[edge] - e.y1[edge]) * 112_000.0
+    return SPHERE_LOWER * np.minimum(d1, d2) - half - 1.0
+
+
+def _sphere(lon1, lat1, lon2, lat2) -> np.ndarray:
+    """Great-circle distance (m) on the mean-radius sphere (haversine)."""
+    p1, p2 = np.radians(lat1), np.radians(lat2)
+    h = np.sin(0.5 * (p2 - p1)) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(0.5 * np.radians(lon2 - lon1)) ** 2
+    return 2.0 * EARTH_RADIUS_M * np.arcsin(np.minimum(np.sqrt(h), 1.0))
+
+
+def _edges_in_boxes(index: AirspaceIndex, air: np.ndarray, lon, lat, radius) -> tuple[np.ndarray, np.ndarray]:
+    """(point, edge) for the edges of each point's airspace whose box meets the box of
+    ``radius`` metres around the point (longitude wrapped)."""
+    dlat = radius / MIN_METRES_PER_DEG_LAT + 1e-9
+    top = np.abs(lat) + dlat
+    with np.errstate(divide="ignore"):
+        dlon = np.where(top < 89.0, dlat * MIN_METRES_PER_DEG_LAT / (MIN_METRES_PER_DEG_LON * np.cos(
+            np.radians(np.minimum(top, 89.0)))), 360.0)
+    dlon = np.minimum(dlon + 1e-9, 360.0)
+    owners, edges = [], []
+    for a, pts in _by_airspace(air):
+        ae = _edges_of(index, a)
+        for shift in (0.0, 360.0, -360.0):
+            x0, x1 = lon[pts] - dlon[pts] + shift, lon[pts] + dlon[pts] + shift
+            sel = np.flatnonzero((x0 <= 180.0) & (x1 >= -180.0))
+            if len(sel) == 0:
+                continue
+            boxes = shapely.box(x0[sel], lat[pts][sel] - dlat[pts][sel], x1[sel], lat[pts][sel] + dlat[pts][sel])
+            q, t = ae.tree.query(boxes)
+            owners.append(pts[sel][q])
+            edges.append(ae.edge[t])
+    if not owners:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    pairs = np.unique(np.column_stack([np.concatenate(owners), np.concatenate(edges)]), axis=0)
+    return pairs[:, 0], pairs[:, 1]
+
+
+def _nearest_in_degrees(index: AirspaceIndex, air: np.ndarray, lon, lat) -> np.ndarray:
+    """For each point, the edge of its airspace nearest in lon/lat degrees (a good guess)."""
+    out = np.empty(len(air), dtype=np.int64)
+    for a, pts in _by_airspace(air):
+        ae = _edges_of(index, a)
+        idx = ae.tree.query_nearest(shapely.points(lon[pts], lat[pts]), all_matches=False)
+        out[pts[idx[0]]] = ae.edge[idx[1]]
+    return out
+
+
+def boundary_distance(index: AirspaceIndex, air: np.ndarray, lon: np.ndarray, lat: np.ndarray,
+                      extra_m: np.ndarray | float = 0.0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Exact distance (m) from each point to the boundary of its airspace, and the (point, edge)
+    pairs of every edge within that distance plus ``extra_m`` (including the nearest)."""
+    air = np.asarray(air, dtype=np.int64)
+    lon, lat = np.asarray(lon, float), np.asarray(lat, float)
+    n = len(air)
+    extra_m = np.broadcast_to(np.asarray(extra_m, float), (n,))
+    guess = _nearest_in_degrees(index, air, lon, lat)
+    upper = _Pieces(index, np.arange(n), guess).distances(lon, lat)
+    reach = upper + extra_m
+    owner, edge = _edges_in_boxes(index, air, lon, lat, reach)
+    keep = _lower_bound(lon[owner], lat[owner], index, edge) <= reach[owner]
+    owner, edge = owner[keep], edge[keep]
+    d = _Pieces(index, owner, edge).distances(lon, lat)
+    best = upper.copy()
+    np.minimum.at(best, owner, d)
+    near = d <= best[owner] + extra_m[owner]
+    return best, owner[near], edge[near]
+
+
+# ----- extremes along paths ----------------------------------------------------------------
+def _along_all(arrays, seg_len: np.ndarray) -> np.ndarray:
+    """Distance (m) of each fix along all tracks laid end to end (non-decreasing)."""
+    step = np.where(arrays.track[1:] == arrays.track[:-1], seg_len[:-1], 0.0)
+    return np.r_[0.0, np.cumsum(step)]
+
+
+def _fix_of(total: np.ndarray, seg_len: np.ndarray, first: np.ndarray, last: np.ndarray, G: np.ndarray):
+    """(segment start fix, metres along it) at position G on the tracks laid end to end."""
+    j = np.clip(np.searchsorted(total, G, side="right") - 1, first, np.maximum(last - 1, first))
+    return j, np.clip(G - total[j], 0.0, seg_len[j])
+
+
+def path_extremes(arrays, pos, index: AirspaceIndex, air: np.ndarray, lo_fix: np.ndarray, lo_s: np.ndarray,
+                  hi_fix: np.ndarray, hi_s: np.ndarray, sign: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Max (sign=+1) or min (sign=-1) of the distance (m) to each airspace's boundary along each
+    path stretch from (fix, metres along its segment) to (fix, metres); returns (distance, fix,
+    metres along its segment) of the extreme."""
+    n = len(air)
+    seg_len = pos.seg_len
+    total = _along_all(arrays, seg_len)
+    first, last = arrays.first[lo_fix], arrays.last[lo_fix]
+    lo, hi = total[lo_fix] + lo_s, total[hi_fix] + hi_s
+    if n == 0:
+        return np.zeros(0), np.zeros(0, np.int64), np.zeros(0)
+    # samples: an even grid plus the fixes strictly inside
+    count = np.minimum(SAMPLES_PER_PASSAGE, np.maximum(((hi - lo) / 10.0).astype(np.int64), 2))
+    item, k = _expand_ranges(np.zeros(n, np.int64), count - 1)
+    G = lo[item] + (hi - lo)[item] * k / (count[item] - 1)
+    f_owner, fix = _expand_ranges(lo_fix + 1, np.minimum(hi_fix, last))
+    inner = (total[fix] > lo[f_owner]) & (total[fix] < hi[f_owner])
+    item, G = np.r_[item, f_owner[inner]], np.r_[G, total[fix[inner]]]
+    order = np.lexsort((G, item))
+    item, G = item[order], G[order]
+    gap = np.r_[np.diff(G), 0.0]
+    gap[np.r_[item[1:] != item[:-1], True]] = 0.0
+    step = np.zeros(n)
+    np.maximum.at(step, item, gap)
+    j, s = _fix_of(total, seg_len, first[item], last[item], G)
+    lon, lat = pos.point(j, s)
+    approx = _approx_distance(index, air[item], wrap_lon(lon), lat)
+    # the best few samples of each item
+    rank_order = np.lexsort((-sign * approx, item))
+    starts = np.searchsorted(item[rank_order], np.arange(n))
+    rank = np.arange(len(item)) - starts[item[rank_order]]
+    top = rank_order[rank < BRACKETS]
+    b_item = item[top]
+    a = np.maximum(G[top] - step[b_item], lo[b_item])
+    b = np.minimum(G[top] + step[b_item], hi[b_item])
+    locate = lambda X: _fix_of(total, seg_len, first[b_item], last[b_item], X)  # noqa: E731
+    value, where = _golden(pos, index, air[b_item], locate, G[top], a, b, step[b_item], sign)
+    best = np.full(n, -np.inf)
+    np.maximum.at(best, b_item, sign * value)
+    hit = np.flatnonzero(sign * value == best[b_item])
+    best_G = np.empty(n)
+    best_G[b_item[hit]] = where[hit]
+    j, s = _fix_of(total, seg_len, first, last, best_G)
+    return sign * best, j, s
+
+
+def _approx_distance(index: AirspaceIndex, air: np.ndarray, lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
+    """Distance (m) to the edge nearest in degrees, in the plane tangent at the point (a ranking)."""
+    e = index.edges
+    edge = _nearest_in_degrees(index, air, lon, lat)
     k = METRES_PER_DEGREE
     c = np.cos(np.radians(lat))
-    ax, ay = wrap_lon(x1 - lon) * c * k, (y1 - lat) * k
-    bx, by = wrap_lon(x2 - lon) * c * k, (y2 - lat) * k
+    ax, ay = wrap_lon(e.x1[edge] - lon) * c * k, (e.y1[edge] - lat) * k
+    bx, by = wrap_lon(e.x2[edge] - lon) * c * k, (e.y2[edge] - lat) * k
     vx, vy = bx - ax, by - ay
     vv = vx * vx + vy * vy
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -99,148 +246,101 @@ def _point_segment_m(lon, lat, x1, y1, x2, y2) -> np.ndarray:
     return np.hypot(ax + t * vx, ay + t * vy)
 
 
-@lru_cache(maxsize=64)
-def _boundary(index_id: int, air: int, index: AirspaceIndex) -> BoundaryDistance:
-    return BoundaryDistance(index, air)
+def _golden(pos, index, air, locate, centre, a, b, half, sign):
+    """Golden-section search of sign * distance on each bracket [a, b] around ``centre``.
 
+    Every point of a bracket lies within ``half`` metres (along the path) of its centre, so its
+    nearest edge is among those within (distance at the centre + 2 * half) of the centre: the
+    search runs on those edges only. Returns (distance, position) of the best of the bracket's
+    ends and its optimum.
+    """
+    clon, clat = pos.point(*locate(centre))
+    _, owner, edge = boundary_distance(index, air, wrap_lon(clon), clat, 2.0 * half)
+    pieces = _Pieces(index, owner, edge)
+    n = len(air)
 
-def boundary(index: AirspaceIndex, air: int) -> BoundaryDistance:
-    return _boundary(id(index), int(air), index)
+    def f(X: np.ndarray) -> np.ndarray:
+        lon, lat = pos.point(*locate(X))
+        out = np.full(n, np.inf)
+        np.minimum.at(out, owner, pieces.distances(wrap_lon(lon), lat))
+        return sign * out
 
-
-def _path_points(arrays, pos, fix: np.ndarray, s: np.ndarray):
-    lon, lat = pos.point(fix, s)
-    return wrap_lon(lon), lat
-
-
-def _along(arrays, seg_len, cum, track_first, track_last, S: float, fix_hint: int) -> tuple[int, float]:
-    """(segment start fix, metres along it) for distance S from the track start."""
-    lo, hi = track_first, max(track_last - 1, track_first)
-    j = int(np.clip(np.searchsorted(cum[lo:hi + 1], S, side="right") - 1 + lo, lo, hi))
-    return j, float(min(max(S - cum[j], 0.0), seg_len[j]))
-
-
-def _extreme(arrays, pos, bd: BoundaryDistance, lo_S: float, hi_S: float, first: int, last: int,
-             sign: float, cum: np.ndarray, seg_len: np.ndarray) -> tuple[float, float]:
-    """Max (sign=+1) or min (sign=-1) of the boundary distance along the path between two
-    distances from the track start; returns (distance m, S of the extreme)."""
-    fixes = np.arange(first, last + 1)
-    inner = fixes[(cum[fixes] > lo_S) & (cum[fixes] < hi_S)]
-    grid = np.linspace(lo_S, hi_S, min(SAMPLES_PER_PASSAGE, max(int((hi_S - lo_S) / 10.0), 2)))
-    S = np.unique(np.concatenate([grid, cum[inner]]))
-    jj = np.clip(np.searchsorted(cum[first:last + 1], S, side="right") - 1 + first, first, max(last - 1, first))
-    ss = np.clip(S - cum[jj], 0.0, seg_len[jj])
-    lon, lat = _path_points(arrays, pos, jj, ss)
-    approx = bd.approx(lon, lat)
-    step = float(np.max(np.diff(S))) if len(S) > 1 else 0.0
-    best_S, best = lo_S, -math.inf
-    for k in np.argsort(-sign * approx)[:3]:
-        a, b = max(S[k] - step, lo_S), min(S[k] + step, hi_S)
-        f = lambda x: sign * _dist_at(arrays, pos, bd, x, first, last, cum, seg_len, approx[k] + step)
-        x, fx = _golden_max(f, a, b)
-        for cand, fc in ((a, None), (b, None), (x, fx)):
-            value = fc if fc is not None else f(cand)
-            if value > best:
-                best, best_S = value, cand
-    return sign * best, best_S
-
-
-def _dist_at(arrays, pos, bd, S, first, last, cum, seg_len, guess):
-    j, s = _along(arrays, seg_len, cum, first, last, S, first)
-    lon, lat = pos.point(np.array([j]), np.array([s]))
-    return bd.at(float(wrap_lon(lon[0])), float(lat[0]), guess)
-
-
-def _golden_max(f, a: float, b: float, tol: float = 0.05) -> tuple[float, float]:
+    a0, b0 = a.copy(), b.copy()
+    fa, fb = f(a0), f(b0)
     c, d = b - GOLDEN * (b - a), a + GOLDEN * (b - a)
     fc, fd = f(c), f(d)
-    while b - a > tol:
-        if fc > fd:
-            b, d, fd = d, c, fc
-            c = b - GOLDEN * (b - a)
-            fc = f(c)
-        else:
-            a, c, fc = c, d, fd
-            d = a + GOLDEN * (b - a)
-            fd = f(d)
-    return (c, fc) if fc > fd else (d, fd)
+    while np.any(b - a > GOLDEN_TOL_M):
+        left = fc > fd  # the maximum lies in [a, d]
+        a, b = np.where(left, a, c), np.where(left, d, b)
+        c, d = np.where(left, b - GOLDEN * (b - a), d), np.where(left, c, a + GOLDEN * (b - a))
+        fresh = f(np.where(left, c, d))
+        fc, fd = np.where(left, fresh, fd), np.where(left, fc, fresh)
+    values = np.stack([fa, fb, fc, fd])
+    where = np.stack([a0, b0, c, d])
+    pick = np.argmax(values, axis=0)
+    cols = np.arange(n)
+    return sign * values[pick, cols], where[pick, cols]
 
 
 def max_depth(arrays, index, pos, air, e_fix, e_s, x_fix, x_s):
     """Largest distance (m) from the boundary reached inside each passage, and where (lon, lat)."""
-    seg_len = pos.seg_len
-    from .engine import _cumulative
-    cum = _cumulative(arrays, seg_len)
-    n = len(air)
-    depth, dlon, dlat = np.full(n, np.nan), np.full(n, np.nan), np.full(n, np.nan)
-    for i in range(n):
-        first, last = int(arrays.first[e_fix[i]]), int(arrays.last[e_fix[i]])
-        lo_S, hi_S = cum[e_fix[i]] + e_s[i], cum[x_fix[i]] + x_s[i]
-        bd = boundary(index, air[i])
-        value, S = _extreme(arrays, pos, bd, lo_S, hi_S, first, last, +1.0, cum, seg_len)
-        j, s = _along(arrays, seg_len, cum, first, last, S, first)
-        lon, lat = pos.point(np.array([j]), np.array([s]))
-        depth[i], dlon[i], dlat[i] = value, wrap_lon(lon[0]), lat[0]
-    return depth, dlon, dlat
+    depth, j, s = path_extremes(arrays, pos, index, np.asarray(air), e_fix, e_s, x_fix, x_s, +1.0)
+    lon, lat = pos.point(j, s)
+    return depth, wrap_lon(lon), lat
 
 
 def near_misses(arrays, index, passages, near_m: float) -> pd.DataFrame | None:
     """Closest approach of each track to each airspace it comes within ``near_m`` of, unentered."""
-    from .engine import RESULT_COLUMNS, _cumulative, _Positions
     from ..geodesy import segment_lengths
+    from .engine import RESULT_COLUMNS, _Positions
 
-    entered = set(zip(passages.track.tolist(), passages.airspace.tolist()))
+    n_air = len(index.airspaces)
+    entered = np.unique(passages.track.astype(np.int64) * n_air + passages.airspace)
     seg_len = np.zeros(len(arrays))
     seg_len[:-1] = segment_lengths(arrays.lon[:-1], arrays.lat[:-1], arrays.lon[1:], arrays.lat[1:])
     seg_len[arrays.last == np.arange(len(arrays))] = 0.0
-    cum = _cumulative(arrays, seg_len)
     pos = _Positions(arrays, seg_len)
-    rows = []
-    for a, airspace in enumerate(index.airspaces):
+    items_air, items_fix = [], []
+    for a in range(n_air):
         xmin, ymin, xmax, ymax = index.geometries[a].bounds
         dlat = near_m / METRES_PER_DEGREE * 1.01
         dlon = dlat / max(math.cos(math.radians(min(max(abs(ymin), abs(ymax)) + dlat, 89.9))), 1e-3)
         box = (arrays.lat >= ymin - dlat) & (arrays.lat <= ymax + dlat)
         box &= np.abs(wrap_lon(arrays.lon - 0.5 * (xmin + xmax))) <= 0.5 * (xmax - xmin) + dlon
         cand = np.flatnonzero(box)
+        cand = cand[~np.isin(arrays.track[cand] * n_air + a, entered)]
         if len(cand) == 0:
             continue
-        keep = np.array([(t, a) not in entered for t in arrays.track[cand].tolist()]) if entered else \
-            np.ones(len(cand), bool)
-        cand = cand[keep]
-        if len(cand) == 0:
-            continue
-        bd = boundary(index, a)
-        approx = bd.approx(arrays.lon[cand], arrays.lat[cand])
-        # the approximate distance is an upper bound; an edge may still be nearer by up to the
-        # segment lengths around the fix plus the lon/lat distortion: keep a generous margin
+        approx = _approx_distance(index, np.full(len(cand), a), arrays.lon[cand], arrays.lat[cand])
+        # the approximate distance ranks fixes; an edge may still be nearer by up to the segment
+        # lengths around the fix plus the lon/lat distortion: keep a generous margin
         close = approx <= near_m * 2.0 + 2.0 * seg_len[cand]
         cand, approx = cand[close], approx[close]
-        if len(cand) == 0:
-            continue
-        for tr in np.unique(arrays.track[cand]):
-            sel = arrays.track[cand] == tr
-            k = cand[sel][np.argmin(approx[sel])]
-            first, last = int(arrays.first[k]), int(arrays.last[k])
-            lo_S = cum[max(k - 1, first)]
-            hi_S = cum[min(k + 1, last)]
-            value, S = _extreme(arrays, pos, bd, lo_S, hi_S, first, last, -1.0, cum, seg_len) \
-                if hi_S > lo_S else (bd.at(arrays.lon[k], arrays.lat[k], approx[sel].min()), lo_S)
-            if value > near_m:
-                continue
-            j, s = _along(arrays, seg_len, cum, first, last, S, first)
-            lon, lat = pos.point(np.array([j]), np.array([s]))
-            rows.append({"track_id": arrays.track_ids[tr], "airspace": airspace.name, "status": "near",
-                         "closest_approach_m": value,
-                         "closest_approach_time": arrays.timestamps(pos.time(np.array([j]), np.array([s])))[0],
-                         "closest_approach_lat": lat[0], "closest_approach_lon": wrap_lon(lon[0]),
-                         "disputed_with": [], "fixes_inside": 0})
-    if not rows:
+        order = np.lexsort((approx, arrays.track[cand]))
+        track = arrays.track[cand[order]]
+        best = order[np.r_[True, track[1:] != track[:-1]]] if len(order) else order
+        items_fix.append(cand[best])
+        items_air.append(np.full(len(best), a))
+    if not items_fix:
         return None
-    frame = pd.DataFrame(rows)
+    k, air = np.concatenate(items_fix), np.concatenate(items_air)
+    lo_fix, hi_fix = np.maximum(k - 1, arrays.first[k]), np.minimum(k + 1, arrays.last[k])
+    zero = np.zeros(len(k))
+    value, j, s = path_extremes(arrays, pos, index, air, lo_fix, zero, hi_fix, zero, -1.0)
+    keep = value <= near_m
+    value, j, s, air, track = value[keep], j[keep], s[keep], air[keep], arrays.track[k[keep]]
+    if len(value) == 0:
+        return None
+    lon, lat = pos.point(j, s)
+    names = np.array([x.name for x in index.airspaces], dtype=object)
+    frame = pd.DataFrame({
+        "track_id": arrays.track_ids[track], "airspace": names[air], "status": "near",
+        "closest_approach_m": value, "closest_approach_time": arrays.timestamps(pos.time(j, s)),
+        "closest_approach_lat": lat, "closest_approach_lon": wrap_lon(lon),
+        "disputed_with": [[] for _ in range(len(value))], "fixes_inside": 0})
     for c in RESULT_COLUMNS:
         if c not in frame:
-            frame[c] = pd.NaT if c in ("entry_time", "exit_time") else np.nan
+            frame[c] = np.nan
     frame["entry_time"] = pd.Series(pd.NaT, index=frame.index, dtype="datetime64[ns, UTC]")
     frame["exit_time"] = pd.Series(pd.NaT, index=frame.index, dtype="datetime64[ns, UTC]")
     return frame[RESULT_COLUMNS]
