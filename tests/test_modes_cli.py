@@ -1,8 +1,6 @@
 """``skyborder simulate``: files that read back as the scenario, pushes to a local port, clear errors."""
-import socket
 import subprocess
 import sys
-import threading
 
 import pytest
 
@@ -10,6 +8,8 @@ from skyborder._args import build_parser
 from skyborder.cli import main
 from skyborder.tracks.modes import simulate
 from skyborder.tracks.readers.modes import read_avr, read_beast
+
+from loopback import tcp_sink
 
 START = "2015-11-24T07:24:00"
 
@@ -40,19 +40,10 @@ def test_simulate_sbs_carries_the_start_time(tmp_path):
 
 
 def test_simulate_push_through_the_real_entry_point():
-    received = bytearray()
-    with socket.create_server(("127.0.0.1", 0)) as server:
-        def serve():
-            conn, _ = server.accept()
-            with conn:
-                while data := conn.recv(65536):
-                    received.extend(data)
-        thread = threading.Thread(target=serve)
-        thread.start()
+    with tcp_sink() as (port, received):
         run = subprocess.run([sys.executable, "-m", "skyborder.cli", "simulate", "--format", "beast",
-                              "--duration", "10", "--push", f"127.0.0.1:{server.getsockname()[1]}",
+                              "--duration", "10", "--push", f"127.0.0.1:{port}",
                               "--speed", "0"], capture_output=True, text=True, timeout=60)
-        thread.join(5)
     assert run.returncode == 0, run.stderr
     expected = b"".join(d for _, d in simulate.serialize(simulate.emissions(simulate.border_approach(10.0)), "beast"))
     assert bytes(received) == expected

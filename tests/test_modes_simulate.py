@@ -1,6 +1,4 @@
 """The traffic simulator: geodesic routes, transmit schedule, file formats and TCP push."""
-import socket
-import threading
 import time
 
 import numpy as np
@@ -12,6 +10,8 @@ from skyborder.airspace import world
 from skyborder.geodesy import GEOD
 from skyborder.tracks.modes import crc, simulate
 from skyborder.tracks.schema import KNOTS_TO_MPS
+
+from loopback import tcp_sink
 
 
 def test_positions_follow_the_route_at_ground_speed():
@@ -82,19 +82,10 @@ def test_push_sends_what_write_writes(tmp_path, fmt):
     items = simulate.emissions(simulate.border_approach(4.0))
     path = tmp_path / f"out.{fmt}"
     count = simulate.write(items, fmt, str(path), start_time=0.0)
-    received = bytearray()
-    with socket.create_server(("127.0.0.1", 0)) as server:
-        def serve():
-            conn, _ = server.accept()
-            with conn:
-                while data := conn.recv(65536):
-                    received.extend(data)
-        thread = threading.Thread(target=serve)
-        thread.start()
+    with tcp_sink() as (port, received):
         started = time.monotonic()
-        sent = simulate.push(items, fmt, "127.0.0.1", server.getsockname()[1], speed=20.0)
+        sent = simulate.push(items, fmt, "127.0.0.1", port, speed=20.0)
         elapsed = time.monotonic() - started
-        thread.join(5)
     assert sent == count
     assert bytes(received) == path.read_bytes()
     # 4 s of traffic at 20x: about 0.2 s (last emission ~3.9 s), not instantaneous, not real time

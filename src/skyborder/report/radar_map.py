@@ -157,16 +157,8 @@ def draw_radar_map(airspaces: Sequence[Airspace], tracks: pd.DataFrame, passages
     lon0, lat0 = centre or scene_centre(tracks, passages)
     to_plane = _plane(lon0, lat0)
     fig = plt.figure(figsize=size_in, dpi=dpi, facecolor=BACKGROUND)
-    ax = fig.add_axes((0.03, 0.1, 0.94, 0.8))
-    ax.set_facecolor(BACKGROUND)
     half_h = half_width_m * (size_in[1] * 0.8) / (size_in[0] * 0.94)
-    ax.set_xlim(-half_width_m, half_width_m)
-    ax.set_ylim(-half_h, half_h)
-    ax.set_aspect("equal", adjustable="box")
-    ax.set_xticks([])
-    ax.set_yticks([])
-    for spine in ax.spines.values():
-        spine.set_color(GRID)
+    ax = _plane_axes(fig, (0.03, 0.1, 0.94, 0.8), half_width_m, half_h, GRID)
 
     _draw_range_rings(ax, half_width_m, half_h)
     _draw_airspaces(ax, airspaces, to_plane, lon0, lat0, half_width_m)
@@ -317,19 +309,25 @@ def _draw_closest(ax, row: pd.Series, airspace: Airspace, to_plane, colour: str,
                 fontsize=9.5, zorder=7, bbox=dict(boxstyle="round,pad=0.25", fc=BACKGROUND, ec=colour, lw=0.6))
 
 
-def _draw_overview(fig, airspaces: Sequence[Airspace], tracks: pd.DataFrame, annotations: Iterable[MapLabel],
-                   to_plane, lon0: float, lat0: float, colours: dict[str, str], half_w: float,
-                   view: tuple[float, float]) -> None:
-    """An inset of the wider scene: airspaces, whole tracks, labelled markers and the main view box."""
-    ax = fig.add_axes((0.045, 0.595, 0.27, 0.29))
+def _plane_axes(fig, rect: tuple[float, float, float, float], half_w: float, half_h: float, edge: str):
+    """Axes in plane metres, centred on the scene, equal scale, no ticks."""
+    ax = fig.add_axes(rect)
     ax.set_facecolor(BACKGROUND)
     ax.set_xlim(-half_w, half_w)
-    ax.set_ylim(-half_w, half_w)
+    ax.set_ylim(-half_h, half_h)
     ax.set_aspect("equal", adjustable="box")
     ax.set_xticks([])
     ax.set_yticks([])
     for spine in ax.spines.values():
-        spine.set_color(TEXT)
+        spine.set_color(edge)
+    return ax
+
+
+def _draw_overview(fig, airspaces: Sequence[Airspace], tracks: pd.DataFrame, annotations: Iterable[MapLabel],
+                   to_plane, lon0: float, lat0: float, colours: dict[str, str], half_w: float,
+                   view: tuple[float, float]) -> None:
+    """An inset of the wider scene: airspaces, whole tracks, labelled markers and the main view box."""
+    ax = _plane_axes(fig, (0.045, 0.595, 0.27, 0.29), half_w, half_w, TEXT)
     _draw_airspaces(ax, airspaces, to_plane, lon0, lat0, half_w, with_labels=False)
     for track_id, track in tracks.groupby("track_id", sort=False):
         x, y = _geodesic_xy(track["lon"].to_numpy(), track["lat"].to_numpy(), to_plane, step_m=1000.0)
