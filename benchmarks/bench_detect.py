@@ -7,7 +7,8 @@ Russia, Lithuania/Poland-Kaliningrad, Ukraine-Russia around Crimea and the Kerch
 
 Measured, all against the 250 embedded countries, in one run on the same points:
   (a) ``AirspaceIndex.classify`` (point -> set of countries containing it);
-  (b) end-to-end ``detect`` (crossings, passages, depth, near misses);
+  (b) end-to-end ``detect`` (crossings, passages, depth, near misses), on randomly chosen
+      whole tracks (``--detect-points``);
   (c) a geopandas ``sjoin`` baseline (points within country polygons), on a subset, scaled;
 plus the index build time and peak resident memory.
 
@@ -138,6 +139,14 @@ def traffic(n_points: int, seed: int = 20151124, border_share: float = 0.2) -> p
     return schema.normalize(table)
 
 
+def track_subset(table: pd.DataFrame, n_points: int, seed: int = 3) -> pd.DataFrame:
+    """Randomly chosen whole tracks of about ``n_points`` fixes (the mix of the full table)."""
+    sizes = table.groupby("track_id", sort=False).size()
+    order = np.random.default_rng(seed).permutation(len(sizes))
+    take = order[:np.searchsorted(np.cumsum(sizes.to_numpy()[order]), n_points) + 1]
+    return table[table["track_id"].isin(sizes.index[take])].reset_index(drop=True)
+
+
 def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
@@ -169,10 +178,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--points", type=int, default=3_000_000, help="fixes to generate (default 3 M)")
     parser.add_argument("--sjoin-points", type=int, default=200_000, help="subset for the sjoin baseline")
-    parser.add_argument("--quick", action="store_true", help="300 k fixes, 50 k for sjoin")
+    parser.add_argument("--detect-points", type=int, default=1_000_000,
+                        help="whole tracks of about this many fixes for end-to-end detect (default 1 M)")
+    parser.add_argument("--quick", action="store_true", help="300 k fixes, 100 k for detect, 50 k for sjoin")
     args = parser.parse_args()
     if args.quick:
-        args.points, args.sjoin_points = 300_000, 50_000
+        args.points, args.detect_points, args.sjoin_points = 300_000, 100_000, 50_000
 
     start = time.perf_counter()
     airspaces = list(world.countries().values())
@@ -195,13 +206,14 @@ def main() -> None:
 
     index.classify(lon[:10_000], lat[:10_000])  # warm-up
     classify_s = best_of(3, lambda: index.classify(lon, lat))
+    subset = track_subset(table, args.detect_points) if args.detect_points < n else table
     start = time.perf_counter()
-    result = detect(table, index, max_gap_s=60.0, near_m=20_000.0)
+    result = detect(subset, index, max_gap_s=60.0, near_m=20_000.0)
     detect_s = time.perf_counter() - start
     pick = np.random.default_rng(7).choice(n, size=min(args.sjoin_points, n), replace=False)
     sjoin_pps = sjoin_rate(airspaces, lon[pick], lat[pick])
 
-    classify_pps, detect_pps = n / classify_s, n / detect_s
+    classify_pps, detect_pps = n / classify_s, len(subset) / detect_s
     passages = int((result["status"] != "near").sum())
     rows = [
         ("world dataset load", f"{load_s:.2f} s", ""),
@@ -210,7 +222,7 @@ def main() -> None:
         ("traffic generated", f"{n:,} fixes", f"{n_tracks:,} tracks in {gen_s:.1f} s"),
         ("(a) classify", f"{classify_pps / 1e6:.2f} M pts/s", f"{classify_s:.3f} s, best of 3"),
         ("(b) detect end-to-end", f"{detect_pps / 1e6:.2f} M pts/s",
-         f"{detect_s:.2f} s, {passages:,} passages, {len(result) - passages:,} near"),
+         f"{detect_s:.2f} s on {len(subset):,} fixes: {passages:,} passages, {len(result) - passages:,} near"),
         ("(c) geopandas sjoin", f"{sjoin_pps / 1e6:.3f} M pts/s", f"on {len(pick):,} of the fixes"),
         ("classify / sjoin", f"{classify_pps / sjoin_pps:.0f} x", "target >= 300 x"),
         ("detect / sjoin", f"{detect_pps / sjoin_pps:.0f} x", "target: detect >= 30 M pts/s"),

@@ -322,6 +322,8 @@ class AirspaceIndex:
         code[bcells] = -1 - np.arange(len(bcells), dtype=np.int32)
         self.code = code
         self._coarse_edges(e_cell, e_edge, pair_key)
+        self.boundary_pairs = pair_key
+        self._near_cache: dict[float, np.ndarray] = {}
 
     def _coarse_edges(self, e_cell: np.ndarray, e_edge: np.ndarray, pair_key: np.ndarray) -> None:
         """Edge lists, reference points and their exact states for the boundary coarse cells."""
@@ -393,6 +395,29 @@ class AirspaceIndex:
 
     def _combo_hashes(self) -> np.ndarray:
         return np.array([self._hash(m) for m in self.combos], dtype=np.uint64)
+
+    def cells_near(self, distance_m: float) -> np.ndarray:
+        """Sorted keys ``cell * n_airspaces + airspace`` of the coarse cells that may hold points
+        within ``distance_m`` metres of that airspace's boundary (its boundary cells, grown)."""
+        if distance_m not in self._near_cache:
+            n_air = len(self.airspaces)
+            cell, air = self.boundary_pairs // n_air, self.boundary_pairs % n_air
+            ix, iy = cell % self.nx, cell // self.nx
+            grow_y = int(np.ceil(distance_m / (110_000.0 * self.cell_deg))) + 1
+            poleward = np.minimum(np.maximum(np.abs(iy * self.cell_deg - 90.0),
+                                             np.abs((iy + 1) * self.cell_deg - 90.0)) + grow_y * self.cell_deg, 90.0)
+            metres_per_cell_x = 111_000.0 * np.cos(np.radians(poleward)) * self.cell_deg
+            with np.errstate(divide="ignore"):
+                grow_x = np.where(metres_per_cell_x > 0, np.ceil(distance_m / metres_per_cell_x) + 1, self.nx)
+            grow_x = np.minimum(grow_x, self.nx // 2).astype(np.int64)
+            owner, dx = _expand_ranges(-grow_x, grow_x)
+            owner2, dy = _expand_ranges(np.full(len(owner), -grow_y), np.full(len(owner), grow_y))
+            pair = owner[owner2]
+            gx = (ix[pair] + dx[owner2]) % self.nx
+            gy = iy[pair] + dy
+            ok = (gy >= 0) & (gy < self.ny)
+            self._near_cache[distance_m] = np.unique((gy[ok] * self.nx + gx[ok]) * n_air + air[pair][ok])
+        return self._near_cache[distance_m]
 
     # ----- fine cells inside boundary coarse cells ----------------------------------------
     def _coarse_states(self, b: np.ndarray, px: np.ndarray, py: np.ndarray):

@@ -25,8 +25,9 @@ from ..airspace.index import AirspaceIndex, _expand_ranges
 from ..geodesy import EARTH_RADIUS_M, GEOD, METRES_PER_DEGREE, wrap_lon
 
 EDGE_SPLIT_M = 1_000.0
-SAMPLES_PER_PASSAGE = 400
-BRACKETS = 3  # best samples refined per passage
+SAMPLES_PER_PASSAGE = 200
+RERANKED = 16  # best samples by approximate distance whose exact distance is computed
+BRACKETS = 3  # best samples (by exact distance) refined per passage
 GOLDEN = (math.sqrt(5.0) - 1.0) / 2.0
 GOLDEN_TOL_M = 0.05
 # a geodesic on WGS84 is at least this fraction of the spherical (mean radius) great-circle
@@ -34,17 +35,42 @@ GOLDEN_TOL_M = 0.05
 SPHERE_LOWER = 0.99
 MIN_METRES_PER_DEG_LAT = 110_000.0  # less than the meridional degree anywhere (110.57 km)
 MIN_METRES_PER_DEG_LON = 111_000.0  # times cos(latitude): less than a parallel degree
+VERTEX_SPACING_DEG = 0.005  # boundary points for nearest-edge guesses
+APPROX_NEIGHBOURS = 2  # nearest boundary points whose edges rank samples
+NEAR_TIER_M = 25_000.0  # near-miss search radius steps (added to near_m), doubled per tier
+MAX_NEAR_TIER = 64.0  # segments longer than 1,600 km count as that long
 
 
 class _AirspaceEdges:
-    """One airspace's boundary edges with a shapely STRtree over them (degrees)."""
+    """One airspace's boundary edges: a shapely STRtree over them (degrees) for box queries, and
+    a k-d tree over points along them (unit vectors, <= ``VERTEX_SPACING_DEG`` apart) for
+    nearest queries on the sphere."""
 
     def __init__(self, index: AirspaceIndex, air: int):
+        from scipy.spatial import cKDTree
+
         self.edge = np.flatnonzero(index.edges.airspace == air)
         e = index.edges
-        lines = shapely.linestrings(np.stack([np.column_stack([e.x1[self.edge], e.y1[self.edge]]),
-                                              np.column_stack([e.x2[self.edge], e.y2[self.edge]])], axis=1))
-        self.tree = shapely.STRtree(lines)
+        x1, y1, x2, y2 = e.x1[self.edge], e.y1[self.edge], e.x2[self.edge], e.y2[self.edge]
+        self.tree = shapely.STRtree(shapely.linestrings(np.stack([np.column_stack([x1, y1]),
+                                                                  np.column_stack([x2, y2])], axis=1)))
+        pieces = np.maximum(np.ceil(np.hypot(x2 - x1, y2 - y1) / VERTEX_SPACING_DEG), 1).astype(np.int64)
+        parent, k = _expand_ranges(np.zeros(len(pieces), np.int64), pieces)
+        f = k / pieces[parent]
+        self.vertex_edge = self.edge[parent]
+        self.kd = cKDTree(_unit(x1[parent] + f * (x2 - x1)[parent], y1[parent] + f * (y2 - y1)[parent]))
+
+    def nearest(self, lon: np.ndarray, lat: np.ndarray, k: int = 1) -> np.ndarray:
+        """For each point, the edges (n, k) starting at the k boundary points nearest to it on
+        the sphere."""
+        _, i = self.kd.query(_unit(lon, lat), k=k)
+        return self.vertex_edge[i.reshape(len(lon), k)]
+
+
+def _unit(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
+    """Unit vectors (n, 3) of points given in degrees (on the sphere)."""
+    lo, la = np.radians(lon), np.radians(lat)
+    return np.column_stack([np.cos(la) * np.cos(lo), np.cos(la) * np.sin(lo), np.sin(la)])
 
 
 @lru_cache(maxsize=512)
@@ -115,7 +141,7 @@ def _sphere(lon1, lat1, lon2, lat2) -> np.ndarray:
 
 def _edges_in_boxes(index: AirspaceIndex, air: np.ndarray, lon, lat, radius) -> tuple[np.ndarray, np.ndarray]:
     """(point, edge) for the edges of each point's airspace whose box meets the box of
-    ``radius`` metres around the point (longitude wrapped)."""
+    ``radius`` metres around the point (longitude wrapped; a pair may repeat)."""
     dlat = radius / MIN_METRES_PER_DEG_LAT + 1e-9
     top = np.abs(lat) + dlat
     with np.errstate(divide="ignore"):
@@ -136,17 +162,15 @@ def _edges_in_boxes(index: AirspaceIndex, air: np.ndarray, lon, lat, radius) -> 
             edges.append(ae.edge[t])
     if not owners:
         return np.zeros(0, np.int64), np.zeros(0, np.int64)
-    pairs = np.unique(np.column_stack([np.concatenate(owners), np.concatenate(edges)]), axis=0)
-    return pairs[:, 0], pairs[:, 1]
+    # a pair found again through a shifted box only repeats a distance: harmless for minima
+    return np.concatenate(owners), np.concatenate(edges)
 
 
-def _nearest_in_degrees(index: AirspaceIndex, air: np.ndarray, lon, lat) -> np.ndarray:
-    """For each point, the edge of its airspace nearest in lon/lat degrees (a good guess)."""
-    out = np.empty(len(air), dtype=np.int64)
+def _nearest_edges(index: AirspaceIndex, air: np.ndarray, lon, lat, k: int = 1) -> np.ndarray:
+    """For each point, k edges (n, k) of its airspace starting at the boundary points nearest to it."""
+    out = np.empty((len(air), k), dtype=np.int64)
     for a, pts in _by_airspace(air):
-        ae = _edges_of(index, a)
-        idx = ae.tree.query_nearest(shapely.points(lon[pts], lat[pts]), all_matches=False)
-        out[pts[idx[0]]] = ae.edge[idx[1]]
+        out[pts] = _edges_of(index, a).nearest(lon[pts], lat[pts], k)
     return out
 
 
@@ -158,7 +182,7 @@ def boundary_distance(index: AirspaceIndex, air: np.ndarray, lon: np.ndarray, la
     lon, lat = np.asarray(lon, float), np.asarray(lat, float)
     n = len(air)
     extra_m = np.broadcast_to(np.asarray(extra_m, float), (n,))
-    guess = _nearest_in_degrees(index, air, lon, lat)
+    guess = _nearest_edges(index, air, lon, lat)[:, 0]
     upper = _Pieces(index, np.arange(n), guess).distances(lon, lat)
     reach = upper + extra_m
     owner, edge = _edges_in_boxes(index, air, lon, lat, reach)
@@ -211,12 +235,11 @@ def path_extremes(arrays, pos, index: AirspaceIndex, air: np.ndarray, lo_fix: np
     np.maximum.at(step, item, gap)
     j, s = _fix_of(total, seg_len, first[item], last[item], G)
     lon, lat = pos.point(j, s)
-    approx = _approx_distance(index, air[item], wrap_lon(lon), lat)
-    # the best few samples of each item
-    rank_order = np.lexsort((-sign * approx, item))
-    starts = np.searchsorted(item[rank_order], np.arange(n))
-    rank = np.arange(len(item)) - starts[item[rank_order]]
-    top = rank_order[rank < BRACKETS]
+    lon = wrap_lon(lon)
+    # the best samples of each item by an approximate distance, re-ranked by the exact one
+    top = _best_per_item(item, sign * _approx_distance(index, air[item], lon, lat), RERANKED)
+    exact = boundary_distance(index, air[item[top]], lon[top], lat[top])[0]
+    top = top[_best_per_item(item[top], sign * exact, BRACKETS)]
     b_item = item[top]
     a = np.maximum(G[top] - step[b_item], lo[b_item])
     b = np.minimum(G[top] + step[b_item], hi[b_item])
@@ -231,19 +254,29 @@ def path_extremes(arrays, pos, index: AirspaceIndex, air: np.ndarray, lo_fix: np
     return sign * best, j, s
 
 
+def _best_per_item(item: np.ndarray, score: np.ndarray, k: int) -> np.ndarray:
+    """Positions of the ``k`` highest scores of each item."""
+    order = np.lexsort((-score, item))
+    starts = np.searchsorted(item[order], item[order])
+    return order[np.arange(len(item)) - starts < k]
+
+
 def _approx_distance(index: AirspaceIndex, air: np.ndarray, lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
-    """Distance (m) to the edge nearest in degrees, in the plane tangent at the point (a ranking)."""
+    """Distance (m) to the nearest of a few edges next to the nearest boundary points, in the plane
+    tangent at the point (for ranking samples)."""
     e = index.edges
-    edge = _nearest_in_degrees(index, air, lon, lat)
+    edges = _nearest_edges(index, air, lon, lat, APPROX_NEIGHBOURS)
+    before = np.maximum(edges - 1, 0)  # the edge ending at that boundary point, if of the same airspace
+    edges = np.concatenate([edges, np.where(e.airspace[before] == air[:, None], before, edges)], axis=1)
     k = METRES_PER_DEGREE
-    c = np.cos(np.radians(lat))
-    ax, ay = wrap_lon(e.x1[edge] - lon) * c * k, (e.y1[edge] - lat) * k
-    bx, by = wrap_lon(e.x2[edge] - lon) * c * k, (e.y2[edge] - lat) * k
+    c = np.cos(np.radians(lat))[:, None]
+    ax, ay = wrap_lon(e.x1[edges] - lon[:, None]) * c * k, (e.y1[edges] - lat[:, None]) * k
+    bx, by = wrap_lon(e.x2[edges] - lon[:, None]) * c * k, (e.y2[edges] - lat[:, None]) * k
     vx, vy = bx - ax, by - ay
     vv = vx * vx + vy * vy
     with np.errstate(invalid="ignore", divide="ignore"):
         t = np.clip(np.where(vv > 0, -(ax * vx + ay * vy) / vv, 0.0), 0.0, 1.0)
-    return np.hypot(ax + t * vx, ay + t * vy)
+    return np.hypot(ax + t * vx, ay + t * vy).min(axis=1)
 
 
 def _golden(pos, index, air, locate, centre, a, b, half, sign):
@@ -256,24 +289,32 @@ def _golden(pos, index, air, locate, centre, a, b, half, sign):
     """
     clon, clat = pos.point(*locate(centre))
     _, owner, edge = boundary_distance(index, air, wrap_lon(clon), clat, 2.0 * half)
-    pieces = _Pieces(index, owner, edge)
     n = len(air)
+    state = {"owner": owner, "edge": edge, "pieces": _Pieces(index, owner, edge)}
 
-    def f(X: np.ndarray) -> np.ndarray:
+    def f(X: np.ndarray, width: np.ndarray | None = None) -> np.ndarray:
+        """sign * distance at X; with the bracket ``width``, drop the edges that cannot be nearest
+        anywhere in it any more (further than the least distance + 2 * width)."""
         lon, lat = pos.point(*locate(X))
+        d = state["pieces"].distances(wrap_lon(lon), lat)
         out = np.full(n, np.inf)
-        np.minimum.at(out, owner, pieces.distances(wrap_lon(lon), lat))
+        np.minimum.at(out, state["owner"], d)
+        if width is not None:
+            keep = d <= out[state["owner"]] + 2.0 * width[state["owner"]]
+            if not keep.all():
+                state["owner"], state["edge"] = state["owner"][keep], state["edge"][keep]
+                state["pieces"] = _Pieces(index, state["owner"], state["edge"])
         return sign * out
 
     a0, b0 = a.copy(), b.copy()
     fa, fb = f(a0), f(b0)
     c, d = b - GOLDEN * (b - a), a + GOLDEN * (b - a)
-    fc, fd = f(c), f(d)
+    fc, fd = f(c), f(d, b - a)
     while np.any(b - a > GOLDEN_TOL_M):
         left = fc > fd  # the maximum lies in [a, d]
         a, b = np.where(left, a, c), np.where(left, d, b)
         c, d = np.where(left, b - GOLDEN * (b - a), d), np.where(left, c, a + GOLDEN * (b - a))
-        fresh = f(np.where(left, c, d))
+        fresh = f(np.where(left, c, d), b - a)
         fc, fd = np.where(left, fresh, fd), np.where(left, fc, fresh)
     values = np.stack([fa, fb, fc, fd])
     where = np.stack([a0, b0, c, d])
@@ -289,6 +330,27 @@ def max_depth(arrays, index, pos, air, e_fix, e_s, x_fix, x_s):
     return depth, wrap_lon(lon), lat
 
 
+def _fixes_near(arrays, index: AirspaceIndex, seg_len: np.ndarray, near_m: float):
+    """(fix, airspace) pairs where the path next to the fix may come within ``near_m`` of the
+    airspace's boundary: the fix's coarse cell is within near_m plus the longer of its two
+    segments (rounded up to a tier of NEAR_TIER_M x 2^k) of a cell that boundary meets."""
+    n_air = len(index.airspaces)
+    around = np.maximum(seg_len, np.r_[0.0, seg_len[:-1]] * (arrays.first != np.arange(len(arrays))))
+    tier = np.ceil(np.log2(np.clip(around / NEAR_TIER_M, 1.0, MAX_NEAR_TIER))).astype(np.int64)
+    ix, iy = index._cell_xy(arrays.lon, arrays.lat)
+    cell = iy * index.nx + ix
+    fixes, airs = [], []
+    for t in np.unique(tier):
+        sel = np.flatnonzero(tier == t)
+        near = index.cells_near(near_m + NEAR_TIER_M * 2.0 ** t)
+        lo = np.searchsorted(near, cell[sel] * n_air)
+        hi = np.searchsorted(near, (cell[sel] + 1) * n_air)
+        owner, at = _expand_ranges(lo, hi - 1)
+        fixes.append(sel[owner])
+        airs.append(near[at] % n_air)
+    return np.concatenate(fixes), np.concatenate(airs)
+
+
 def near_misses(arrays, index, passages, near_m: float) -> pd.DataFrame | None:
     """Closest approach of each track to each airspace it comes within ``near_m`` of, unentered."""
     from ..geodesy import segment_lengths
@@ -300,29 +362,20 @@ def near_misses(arrays, index, passages, near_m: float) -> pd.DataFrame | None:
     seg_len[:-1] = segment_lengths(arrays.lon[:-1], arrays.lat[:-1], arrays.lon[1:], arrays.lat[1:])
     seg_len[arrays.last == np.arange(len(arrays))] = 0.0
     pos = _Positions(arrays, seg_len)
-    items_air, items_fix = [], []
-    for a in range(n_air):
-        xmin, ymin, xmax, ymax = index.geometries[a].bounds
-        dlat = near_m / METRES_PER_DEGREE * 1.01
-        dlon = dlat / max(math.cos(math.radians(min(max(abs(ymin), abs(ymax)) + dlat, 89.9))), 1e-3)
-        box = (arrays.lat >= ymin - dlat) & (arrays.lat <= ymax + dlat)
-        box &= np.abs(wrap_lon(arrays.lon - 0.5 * (xmin + xmax))) <= 0.5 * (xmax - xmin) + dlon
-        cand = np.flatnonzero(box)
-        cand = cand[~np.isin(arrays.track[cand] * n_air + a, entered)]
-        if len(cand) == 0:
-            continue
-        approx = _approx_distance(index, np.full(len(cand), a), arrays.lon[cand], arrays.lat[cand])
-        # the approximate distance ranks fixes; an edge may still be nearer by up to the segment
-        # lengths around the fix plus the lon/lat distortion: keep a generous margin
-        close = approx <= near_m * 2.0 + 2.0 * seg_len[cand]
-        cand, approx = cand[close], approx[close]
-        order = np.lexsort((approx, arrays.track[cand]))
-        track = arrays.track[cand[order]]
-        best = order[np.r_[True, track[1:] != track[:-1]]] if len(order) else order
-        items_fix.append(cand[best])
-        items_air.append(np.full(len(best), a))
-    if not items_fix:
+    fix, air = _fixes_near(arrays, index, seg_len, near_m)
+    keep = ~np.isin(arrays.track[fix] * n_air + air, entered)
+    fix, air = fix[keep], air[keep]
+    if len(fix) == 0:
         return None
+    approx = _approx_distance(index, air, arrays.lon[fix], arrays.lat[fix])
+    # the approximate distance ranks fixes; an edge may still be nearer by up to the segment
+    # lengths around the fix plus the lon/lat distortion: keep a generous margin
+    close = approx <= near_m * 2.0 + 2.0 * seg_len[fix]
+    fix, air, approx = fix[close], air[close], approx[close]
+    key = arrays.track[fix] * n_air + air
+    order = np.lexsort((approx, key))
+    best = order[np.r_[True, key[order][1:] != key[order][:-1]]] if len(order) else order
+    items_fix, items_air = [fix[best]], [air[best]]
     k, air = np.concatenate(items_fix), np.concatenate(items_air)
     lo_fix, hi_fix = np.maximum(k - 1, arrays.first[k]), np.minimum(k + 1, arrays.last[k])
     zero = np.zeros(len(k))
