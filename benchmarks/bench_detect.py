@@ -26,7 +26,7 @@ import shapely
 
 from skyborder.airspace import world
 from skyborder.airspace.index import AirspaceIndex
-from skyborder.detect import detect
+from skyborder.detect import detect, distance
 from skyborder.geodesy import GEOD, wrap_lon
 from skyborder.tracks import schema
 
@@ -164,6 +164,29 @@ def sjoin_rate(airspaces, lon: np.ndarray, lat: np.ndarray) -> float:
     return len(lon) / (time.perf_counter() - start)
 
 
+class StageTimer:
+    """Wall time spent in named functions of a module while active (wraps, then restores them)."""
+
+    def __init__(self, module, names: list[str]):
+        self.module, self.names, self.seconds = module, names, dict.fromkeys(names, 0.0)
+
+    def __enter__(self) -> "StageTimer":
+        self.saved = {name: getattr(self.module, name) for name in self.names}
+        for name, fn in self.saved.items():
+            def timed(*args, _fn=fn, _name=name, **kwargs):
+                start = time.perf_counter()
+                try:
+                    return _fn(*args, **kwargs)
+                finally:
+                    self.seconds[_name] += time.perf_counter() - start
+            setattr(self.module, name, timed)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        for name, fn in self.saved.items():
+            setattr(self.module, name, fn)
+
+
 def best_of(repeat: int, fn) -> float:
     """Shortest wall time (s) of ``repeat`` calls."""
     best = float("inf")
@@ -178,12 +201,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--points", type=int, default=3_000_000, help="fixes to generate (default 3 M)")
     parser.add_argument("--sjoin-points", type=int, default=200_000, help="subset for the sjoin baseline")
-    parser.add_argument("--detect-points", type=int, default=1_000_000,
-                        help="whole tracks of about this many fixes for end-to-end detect (default 1 M)")
-    parser.add_argument("--quick", action="store_true", help="300 k fixes, 100 k for detect, 50 k for sjoin")
+    parser.add_argument("--detect-points", type=int, default=200_000,
+                        help="whole tracks of about this many fixes for end-to-end detect (default 200 k)")
+    parser.add_argument("--quick", action="store_true", help="300 k fixes, 50 k for detect and for sjoin")
     args = parser.parse_args()
     if args.quick:
-        args.points, args.detect_points, args.sjoin_points = 300_000, 100_000, 50_000
+        args.points, args.detect_points, args.sjoin_points = 300_000, 50_000, 50_000
 
     start = time.perf_counter()
     airspaces = list(world.countries().values())
@@ -207,9 +230,12 @@ def main() -> None:
     index.classify(lon[:10_000], lat[:10_000])  # warm-up
     classify_s = best_of(3, lambda: index.classify(lon, lat))
     subset = track_subset(table, args.detect_points) if args.detect_points < n else table
-    start = time.perf_counter()
-    result = detect(subset, index, max_gap_s=60.0, near_m=20_000.0)
-    detect_s = time.perf_counter() - start
+    with StageTimer(distance, ["max_depth", "near_misses"]) as stages:
+        start = time.perf_counter()
+        result = detect(subset, index, max_gap_s=60.0, near_m=20_000.0)
+        detect_s = time.perf_counter() - start
+    depth_s, near_s = stages.seconds["max_depth"], stages.seconds["near_misses"]
+    rest_s = detect_s - depth_s - near_s
     pick = np.random.default_rng(7).choice(n, size=min(args.sjoin_points, n), replace=False)
     sjoin_pps = sjoin_rate(airspaces, lon[pick], lat[pick])
 
@@ -223,9 +249,13 @@ def main() -> None:
         ("(a) classify", f"{classify_pps / 1e6:.2f} M pts/s", f"{classify_s:.3f} s, best of 3"),
         ("(b) detect end-to-end", f"{detect_pps / 1e6:.2f} M pts/s",
          f"{detect_s:.2f} s on {len(subset):,} fixes: {passages:,} passages, {len(result) - passages:,} near"),
+        ("    of which max depth", f"{depth_s:.2f} s", f"{1e3 * depth_s / max(passages, 1):.1f} ms per passage"),
+        ("    of which near misses", f"{near_s:.2f} s", ""),
+        ("    the rest", f"{rest_s:.2f} s", f"{len(subset) / rest_s / 1e6:.2f} M pts/s (classify, crossings, "
+                                            "passages, table)"),
         ("(c) geopandas sjoin", f"{sjoin_pps / 1e6:.3f} M pts/s", f"on {len(pick):,} of the fixes"),
         ("classify / sjoin", f"{classify_pps / sjoin_pps:.0f} x", "target >= 300 x"),
-        ("detect / sjoin", f"{detect_pps / sjoin_pps:.0f} x", "target: detect >= 30 M pts/s"),
+        ("detect / sjoin", f"{detect_pps / sjoin_pps:.2f} x", "target: detect >= 30 M pts/s"),
         ("peak RSS", f"{peak_rss_mb():.0f} MB", ""),
     ]
     width = max(len(r[0]) for r in rows)

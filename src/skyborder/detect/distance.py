@@ -63,7 +63,7 @@ class _AirspaceEdges:
     def nearest(self, lon: np.ndarray, lat: np.ndarray, k: int = 1) -> np.ndarray:
         """For each point, the edges (n, k) starting at the k boundary points nearest to it on
         the sphere."""
-        _, i = self.kd.query(_unit(lon, lat), k=k)
+        _, i = self.kd.query(_unit(lon, lat), k=k, workers=-1)
         return self.vertex_edge[i.reshape(len(lon), k)]
 
 
