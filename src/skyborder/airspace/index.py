@@ -216,8 +216,9 @@ class SparseCellIndex:
         box, pos = box[hit], pos_c[hit]
         counts = self.starts[pos + 1] - self.starts[pos]
         owner3, idx = _expand_ranges(self.starts[pos], self.starts[pos] + counts - 1)
-        pairs = np.unique(np.column_stack([box[owner3], self.items[idx]]), axis=0)
-        return pairs[:, 0], pairs[:, 1]
+        n_items = int(self.items.max()) + 1 if len(self.items) else 1
+        pairs = np.unique(box[owner3] * n_items + self.items[idx])
+        return pairs // n_items, pairs % n_items
 
 
 class AirspaceIndex:

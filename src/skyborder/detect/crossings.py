@@ -54,12 +54,11 @@ class InsideStretches:
 
 def _chords(segs: Segments) -> tuple[np.ndarray, ...]:
     n = np.maximum(np.ceil(segs.length / CHORD_M), 1).astype(np.int64)
-    seg, k = _expand_ranges(np.zeros(len(n), np.int64), n - 1)
-    s_a = segs.length[seg] * k / n[seg]
-    s_b = segs.length[seg] * (k + 1) / n[seg]
-    xa, ya = segs.point(seg, s_a)
-    xb, yb = segs.point(seg, s_b)
-    return seg, s_a, s_b, xa, ya, xb, yb
+    seg_v, k = _expand_ranges(np.zeros(len(n), np.int64), n)  # chord ends, each computed once
+    s_v = segs.length[seg_v] * k / n[seg_v]
+    xv, yv = segs.point(seg_v, s_v)
+    a = np.flatnonzero(k < n[seg_v])
+    return seg_v[a], s_v[a], s_v[a + 1], xv[a], yv[a], xv[a + 1], yv[a + 1]
 
 
 def _shifts(xa: np.ndarray, xb: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
