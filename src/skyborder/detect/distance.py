@@ -25,9 +25,9 @@ from ..airspace.index import AirspaceIndex, _expand_ranges
 from ..geodesy import EARTH_RADIUS_M, GEOD, METRES_PER_DEGREE, wrap_lon
 
 EDGE_SPLIT_M = 1_000.0
-SAMPLES_PER_PASSAGE = 200
-RERANKED = 16  # best samples by approximate distance whose exact distance is computed
-BRACKETS = 3  # best samples (by exact distance) refined per passage
+SAMPLES_PER_PASSAGE = 400
+RERANKED = 48  # best samples by approximate distance whose exact distance is computed
+BRACKETS = 8  # best samples (by exact distance) refined per passage
 GOLDEN = (math.sqrt(5.0) - 1.0) / 2.0
 GOLDEN_TOL_M = 0.05
 # a geodesic on WGS84 is at least this fraction of the spherical (mean radius) great-circle
