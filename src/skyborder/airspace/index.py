@@ -515,14 +515,14 @@ class AirspaceIndex:
         """
         lon = np.ascontiguousarray(lon, dtype=float)
         lat = np.ascontiguousarray(lat, dtype=float)
-        fc, e = self._fine, self.edges
+        fc = self._fine
         out = np.empty(len(lon), dtype=np.int32)
         fine_cell = np.empty(len(lon), dtype=np.int64)
-        kernels.classify_points(lon, lat, self.code, self.nx, self.ny, self.cell_deg, self.nsub, self.sub_code,
-                                fc.ref_x, fc.ref_y, fc.ref_bits, fc.edge_start, fc.x1, fc.y1, fc.x2, fc.y2,
-                                fc.eslot, fc.table_start, fc.table, out, fine_cell)
-        rest = np.flatnonzero(out < 0)
-        if len(rest):
+        undecided = kernels.classify_points(
+            lon, lat, self.code, self.nx, self.ny, self.cell_deg, self.nsub, self.sub_code, fc.ref_x, fc.ref_y,
+            fc.ref_bits, fc.edge_start, fc.x1, fc.y1, fc.x2, fc.y2, fc.eslot, fc.table_start, fc.table, out, fine_cell)
+        if undecided:
+            rest = np.flatnonzero(out < 0)
             out[rest] = self._classify_crowded(fine_cell[rest], lon[rest], lat[rest])
         return out
 

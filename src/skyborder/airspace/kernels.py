@@ -77,18 +77,26 @@ def states_in_cells(px, py, cell, ref_x, ref_y, edge_start, ex1, ey1, ex2, ey2, 
 def classify_points(lon, lat, code, nx, ny, cell_deg, nsub, sub_code, ref_x, ref_y, ref_bits,
                     edge_start, ex1, ey1, ex2, ey2, eslot, table_start, table, out, fine_cell):
     """Combination id of each point; -1 (with its fine cell in ``fine_cell``) where the cell has
-    no lookup table (too many airspaces meet there) and the caller must decide."""
-    sub_deg = cell_deg / nsub
+    no lookup table (too many airspaces meet there) and the caller must decide. Returns the
+    number of such points.
+
+    Cell numbers come from multiplying by the inverse cell size: a point may land in the
+    neighbouring cell by rounding, which is harmless since cells list every edge within 1e-9
+    degrees of them.
+    """
+    inv_cell = 1.0 / cell_deg
+    inv_sub = nsub / cell_deg
+    undecided = 0
     for i in nb.prange(len(lon)):
         x, y = lon[i], lat[i]
-        ix = min(max(int((x + 180.0) / cell_deg), 0), nx - 1)
-        iy = min(max(int((y + 90.0) / cell_deg), 0), ny - 1)
+        ix = min(max(int((x + 180.0) * inv_cell), 0), nx - 1)
+        iy = min(max(int((y + 90.0) * inv_cell), 0), ny - 1)
         c = code[iy * nx + ix]
         if c >= 0:
             out[i] = c
             continue
-        sx = min(max(int((x + 180.0 - ix * cell_deg) / sub_deg), 0), nsub - 1)
-        sy = min(max(int((y + 90.0 - iy * cell_deg) / sub_deg), 0), nsub - 1)
+        sx = min(max(int((x + 180.0 - ix * cell_deg) * inv_sub), 0), nsub - 1)
+        sy = min(max(int((y + 90.0 - iy * cell_deg) * inv_sub), 0), nsub - 1)
         sc = sub_code[(-1 - c) * nsub * nsub + sy * nsub + sx]
         if sc >= 0:
             out[i] = sc
@@ -97,6 +105,7 @@ def classify_points(lon, lat, code, nx, ny, cell_deg, nsub, sub_code, ref_x, ref
         if table_start[s] < 0:
             out[i] = -1
             fine_cell[i] = s
+            undecided += 1
             continue
         flips = np.int64(0)
         touched = np.int64(0)
@@ -108,3 +117,4 @@ def classify_points(lon, lat, code, nx, ny, cell_deg, nsub, sub_code, ref_x, ref
             elif r == ON_EDGE:
                 touched |= np.int64(1) << eslot[e]
         out[i] = table[table_start[s] + ((ref_bits[s] ^ flips) & ~touched)]
+    return undecided
