@@ -12,8 +12,15 @@ from skyborder.airspace.index import TABLE_MAX_SLOTS, AirspaceIndex
 
 
 @pytest.fixture(scope="module")
-def index():
-    return AirspaceIndex(list(world.countries().values()))
+def cache_dir(tmp_path_factory):
+    return tmp_path_factory.mktemp("index-cache")
+
+
+@pytest.fixture(scope="module")
+def index(cache_dir):
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("SKYBORDER_CACHE", str(cache_dir))
+        return AirspaceIndex(list(world.countries().values()))  # built, then saved in cache_dir
 
 
 def mismatches(index: AirspaceIndex, lon, lat) -> list[tuple[str, float, float]]:
@@ -123,3 +130,25 @@ def test_many_airspaces_meeting_in_one_fine_cell():
     east_of_10_3055 = {f"Z{i}" for i in range(6, TABLE_MAX_SLOTS + 4)}  # 10.3 + 0.001 i > 10.3055
     assert names_at(index, 10.30515, 50.10005) == {"TINY"} | east_of_10_3055
     assert names_at(index, 10.3055, 50.2) == east_of_10_3055
+
+
+def test_index_loaded_from_the_disk_cache_classifies_the_same(index, cache_dir, monkeypatch):
+    monkeypatch.setenv("SKYBORDER_CACHE", str(cache_dir))
+    assert len(list(cache_dir.glob("index-*.npz"))) == 1
+    loaded = AirspaceIndex(list(world.countries().values()))
+    assert loaded.combos[:len(index.combos)] == index.combos[:len(loaded.combos)]
+    rng = np.random.default_rng(9)
+    e = index.edges
+    pick = rng.integers(0, len(e), 100_000)
+    lon = np.r_[rng.uniform(-180.0, 180.0, 100_000), np.clip(e.x1[pick] + rng.normal(0, 1e-3, len(pick)), -180, 179.9)]
+    lat = np.r_[rng.uniform(-90.0, 90.0, 100_000), np.clip(e.y1[pick] + rng.normal(0, 1e-3, len(pick)), -90, 90)]
+    a, b = index.classify(lon, lat), loaded.classify(lon, lat)
+    assert [index.combos[i] for i in a] == [loaded.combos[i] for i in b]
+    assert mismatches(loaded, lon, lat) == []
+
+
+def test_a_changed_dataset_gets_its_own_cache_entry(cache_dir, monkeypatch):
+    monkeypatch.setenv("SKYBORDER_CACHE", str(cache_dir))
+    countries = list(world.countries().values())
+    AirspaceIndex(countries[1:])
+    assert len(list(cache_dir.glob("index-*.npz"))) == 2

@@ -15,8 +15,11 @@ its cells; the crossing engine uses it to find the edges a short chord may cut.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+import hashlib
+import os
+from dataclasses import dataclass, fields
 from functools import cached_property
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -37,6 +40,8 @@ _FINE_EPS_DEG = 1e-9
 _REFERENCE_OFFSETS = ((0.5137, 0.4871), (0.3119, 0.6733), (0.7411, 0.2293), (0.1877, 0.8461),
                       (0.6263, 0.9127))
 TABLE_MAX_SLOTS = 8  # fine cells where more airspaces meet are classified by shapely
+CACHE_MIN_EDGES = 100_000  # indexes of at least this many edges are kept on disk once built
+CACHE_FORMAT = 1
 
 
 @dataclass(frozen=True)
@@ -238,8 +243,58 @@ class AirspaceIndex:
         self._combo_of_hash: dict[int, int] = {}
         self.combos: list[frozenset[int]] = []
         self._member_cache: np.ndarray | None = None
-        self._build_coarse()
-        self._build_fine()
+        self._near_cache: dict[float, np.ndarray] = {}
+        cache = self._cache_file() if len(self.edges) >= CACHE_MIN_EDGES else None
+        if cache is None or not self._load(cache):
+            self._build_coarse()
+            self._build_fine()
+            if cache is not None:
+                self._save(cache)
+
+    # ----- on-disk cache ------------------------------------------------------------------
+    def _cache_file(self) -> Path:
+        """Where this index is kept: ``$SKYBORDER_CACHE`` or ~/.cache/skyborder, named by a hash
+        of the edges, the grid parameters and the format."""
+        e = self.edges
+        digest = hashlib.sha256(repr((CACHE_FORMAT, self.cell_deg, self.margin_m, self.nsub, _KEY_SEED,
+                                      TABLE_MAX_SLOTS, len(self.airspaces))).encode())
+        for array in (e.x1, e.y1, e.x2, e.y2, e.airspace):
+            digest.update(np.ascontiguousarray(array).tobytes())
+        root = Path(os.environ.get("SKYBORDER_CACHE") or Path.home() / ".cache" / "skyborder")
+        return root / f"index-{digest.hexdigest()[:32]}.npz"
+
+    def _save(self, path: Path) -> None:
+        arrays = {f"fine_{f.name}": getattr(self._fine, f.name) for f in fields(_FineCells)
+                  if f.name not in ("x1", "y1", "x2", "y2")}
+        sizes = np.array([len(m) for m in self.combos], dtype=np.int64)
+        members = np.array([a for m in self.combos for a in sorted(m)], dtype=np.int64)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            partial = path.with_suffix(f".{os.getpid()}.partial")
+            with open(partial, "wb") as out:
+                np.savez(out, code=self.code, sub_code=self.sub_code, boundary_pairs=self.boundary_pairs,
+                         combo_sizes=sizes, combo_members=members, **arrays)
+            os.replace(partial, path)
+        except OSError:
+            pass  # an unwritable cache only costs the next build
+
+    def _load(self, path: Path) -> bool:
+        try:
+            with np.load(path) as data:
+                stored = {k: data[k] for k in data.files}
+        except (OSError, ValueError, KeyError):
+            return False
+        ends = np.cumsum(stored["combo_sizes"])
+        for members in np.split(stored["combo_members"], ends[:-1]) if len(ends) else []:
+            self._combo_id(frozenset(members.tolist()))
+        self.code, self.sub_code = stored["code"], stored["sub_code"]
+        self.boundary_pairs = stored["boundary_pairs"]
+        self._fine = _FineCells(**{f.name: stored[f"fine_{f.name}"] for f in fields(_FineCells)
+                                   if f.name not in ("x1", "y1", "x2", "y2")})
+        e = self.edges
+        self._fine.x1, self._fine.y1 = e.x1[self._fine.edges], e.y1[self._fine.edges]
+        self._fine.x2, self._fine.y2 = e.x2[self._fine.edges], e.y2[self._fine.edges]
+        return True
 
     # ----- combinations -------------------------------------------------------------------
     def _hash(self, members) -> int:
@@ -324,7 +379,6 @@ class AirspaceIndex:
         self.code = code
         self._coarse_edges(e_cell, e_edge, pair_key)
         self.boundary_pairs = pair_key
-        self._near_cache: dict[float, np.ndarray] = {}
 
     def _coarse_edges(self, e_cell: np.ndarray, e_edge: np.ndarray, pair_key: np.ndarray) -> None:
         """Edge lists, reference points and their exact states for the boundary coarse cells."""
