@@ -6,7 +6,7 @@ to the edge's vertices, so distances from q are exact); edges are first split to
 <= ``EDGE_SPLIT_M`` so that a straight lon/lat edge and its image differ by far less than a
 centimetre. The distance to the boundary is the least over the edges that can be nearest: those
 a spatial index (per airspace, in degrees) finds within an exact upper bound, less those that a
-spherical lower bound rules out.
+lower bound (Andoyer-Lambert, with a margin) rules out.
 
 Along a path (vectorised over all passages at once) the distance is first estimated on up to
 ``SAMPLES_PER_PASSAGE`` samples; around the best few samples it is then refined by golden-section
@@ -22,7 +22,7 @@ import pandas as pd
 import shapely
 
 from ..airspace.index import AirspaceIndex, _expand_ranges
-from ..geodesy import EARTH_RADIUS_M, GEOD, METRES_PER_DEGREE, wrap_lon
+from ..geodesy import GEOD, METRES_PER_DEGREE, wrap_lon
 
 EDGE_SPLIT_M = 1_000.0
 SAMPLES_PER_PASSAGE = 400
@@ -30,9 +30,9 @@ RERANKED = 48  # best samples by approximate distance whose exact distance is co
 BRACKETS = 8  # best samples (by exact distance) refined per passage
 GOLDEN = (math.sqrt(5.0) - 1.0) / 2.0
 GOLDEN_TOL_M = 0.05
-# a geodesic on WGS84 is at least this fraction of the spherical (mean radius) great-circle
-# distance between the same coordinates (the two differ by < 0.6 %)
-SPHERE_LOWER = 0.99
+# a geodesic on WGS84 is at least this fraction of its Andoyer-Lambert approximation (which is
+# good to ~1e-5 of the distance): a safe lower bound with a 100-fold margin
+ANDOYER_LOWER = 0.999
 MIN_METRES_PER_DEG_LAT = 110_000.0  # less than the meridional degree anywhere (110.57 km)
 MIN_METRES_PER_DEG_LON = 111_000.0  # times cos(latitude): less than a parallel degree
 VERTEX_SPACING_DEG = 0.005  # boundary points for nearest-edge guesses
@@ -124,19 +124,28 @@ class _Pieces:
 def _lower_bound(qlon, qlat, index: AirspaceIndex, edge) -> np.ndarray:
     """A lower bound (m) of the geodesic distance from each point to each edge."""
     e = index.edges
-    d1 = _sphere(qlon, qlat, e.x1[edge], e.y1[edge])
-    d2 = _sphere(qlon, qlat, e.x2[edge], e.y2[edge])
+    d1 = _andoyer(qlon, qlat, e.x1[edge], e.y1[edge])
+    d2 = _andoyer(qlon, qlat, e.x2[edge], e.y2[edge])
     # every point of a lon/lat-straight edge lies within half its (over-estimated) length of an end
     coslat = np.cos(np.radians(np.minimum(np.abs(e.y1[edge]), np.abs(e.y2[edge]))))
     half = 0.5 * np.hypot(wrap_lon(e.x2[edge] - e.x1[edge]) * coslat, e.y2[edge] - e.y1[edge]) * 112_000.0
-    return SPHERE_LOWER * np.minimum(d1, d2) - half - 1.0
+    return ANDOYER_LOWER * np.minimum(d1, d2) - half - 1.0
 
 
-def _sphere(lon1, lat1, lon2, lat2) -> np.ndarray:
-    """Great-circle distance (m) on the mean-radius sphere (haversine)."""
-    p1, p2 = np.radians(lat1), np.radians(lat2)
-    h = np.sin(0.5 * (p2 - p1)) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(0.5 * np.radians(lon2 - lon1)) ** 2
-    return 2.0 * EARTH_RADIUS_M * np.arcsin(np.minimum(np.sqrt(h), 1.0))
+def _andoyer(lon1, lat1, lon2, lat2) -> np.ndarray:
+    """Andoyer-Lambert approximation (m) of the WGS84 geodesic distance (first order in the
+    flattening: relative error of the order of f^2 ~ 1e-5)."""
+    F, G = np.radians(0.5 * (lat1 + lat2)), np.radians(0.5 * (lat1 - lat2))
+    lam = np.radians(0.5 * wrap_lon(lon1 - lon2))
+    sF, cF, sG, cG, sl, cl = np.sin(F) ** 2, np.cos(F) ** 2, np.sin(G) ** 2, np.cos(G) ** 2, np.sin(lam) ** 2, np.cos(lam) ** 2
+    S = sG * cl + cF * sl
+    C = cG * cl + sF * sl
+    with np.errstate(divide="ignore", invalid="ignore"):
+        w = np.arctan(np.sqrt(S / C))
+        R = np.sqrt(S * C) / w
+        h1, h2 = (3.0 * R - 1.0) / (2.0 * C), (3.0 * R + 1.0) / (2.0 * S)
+        d = 2.0 * w * GEOD.a * (1.0 + GEOD.f * (h1 * sF * cG - h2 * cF * sG))
+    return np.where((S > 0) & (C > 0), d, np.where(S > 0, np.pi * GEOD.b, 0.0))
 
 
 def _edges_in_boxes(index: AirspaceIndex, air: np.ndarray, lon, lat, radius) -> tuple[np.ndarray, np.ndarray]:
