@@ -152,3 +152,24 @@ def test_a_changed_dataset_gets_its_own_cache_entry(cache_dir, monkeypatch):
     countries = list(world.countries().values())
     AirspaceIndex(countries[1:])
     assert len(list(cache_dir.glob("index-*.npz"))) == 2
+
+
+def test_quiet_segments_meet_no_boundary(index):
+    # segments of 0.5-3 km around boundary vertices: where quiet_segments says no boundary can be
+    # met, 81 points along the geodesic all classify like its ends
+    from skyborder.geodesy import GEOD
+
+    rng = np.random.default_rng(11)
+    e = index.edges
+    pick = rng.integers(0, len(e), 60_000)
+    lon1 = np.clip(e.x1[pick] + rng.normal(0.0, 0.03, len(pick)), -180.0, 179.999)
+    lat1 = np.clip(e.y1[pick] + rng.normal(0.0, 0.03, len(pick)), -84.0, 84.0)
+    lon2, lat2, _ = GEOD.fwd(lon1, lat1, rng.uniform(0, 360, len(pick)), rng.uniform(500.0, 3000.0, len(pick)))
+    lon2 = (lon2 + 180.0) % 360.0 - 180.0
+    c1, c2 = index.classify(lon1, lat1), index.classify(lon2, lat2)
+    quiet = np.flatnonzero(index.quiet_segments(lon1, lat1, lon2, lat2) & (c1 == c2))
+    assert len(quiet) > 10_000  # most such segments are decided without geometry
+    az, _, dist = GEOD.inv(lon1[quiet], lat1[quiet], lon2[quiet], lat2[quiet])
+    for f in np.linspace(0.0, 1.0, 81):
+        x, y, _ = GEOD.fwd(lon1[quiet], lat1[quiet], az, dist * f)
+        assert np.array_equal(index.classify((x + 180.0) % 360.0 - 180.0, y), c1[quiet])

@@ -250,6 +250,7 @@ class AirspaceIndex:
             self._build_fine()
             if cache is not None:
                 self._save(cache)
+        self._build_quiet()
 
     # ----- on-disk cache ------------------------------------------------------------------
     def _cache_file(self) -> Path:
@@ -559,6 +560,40 @@ class AirspaceIndex:
         self._fine.build_tables(self, k)
         sub_code[bfine] = -1 - np.arange(len(bfine), dtype=np.int32)
         self.sub_code = sub_code
+
+    def _build_quiet(self) -> None:
+        """``fine_quiet``: the combination id of pure fine cells with no boundary fine cell among
+        their 8 neighbours, -1 for the others."""
+        nsub, nfx = self.nsub, self.nx * self.nsub
+        bcells = np.flatnonzero(self.code < 0)  # in boundary-number order
+        bfine = np.flatnonzero(self.sub_code < 0)
+        b, q = bfine // (nsub * nsub), bfine % (nsub * nsub)
+        fx = (bcells[b] % self.nx) * nsub + q % nsub
+        fy = (bcells[b] // self.nx) * nsub + q // nsub
+        near = []
+        for dx in (-1, 0, 1):
+            for dy in (-1, 0, 1):
+                gx, gy = (fx + dx) % nfx, fy + dy
+                ok = (gy >= 0) & (gy < self.ny * nsub)
+                gx, gy = gx[ok], gy[ok]
+                c = self.code[(gy // nsub) * self.nx + gx // nsub]
+                inside = c < 0  # neighbours in pure coarse cells cannot exist (their margin)
+                near.append((-1 - c[inside].astype(np.int64)) * nsub * nsub + (gy[inside] % nsub) * nsub
+                            + gx[inside] % nsub)
+        self.fine_quiet = self.sub_code.copy()
+        if near:
+            self.fine_quiet[np.concatenate(near)] = -1
+
+    def quiet_segments(self, lon1: np.ndarray, lat1: np.ndarray, lon2: np.ndarray, lat2: np.ndarray) -> np.ndarray:
+        """True where a segment between two points (degrees, at most one cell apart) cannot meet
+        any boundary: its block of cells (0.25 deg with a ``margin_m`` margin, or 1/64 deg fine
+        cells with one fine cell of margin) is free of boundaries and of one combination. Ends
+        beyond 85 degrees of latitude never count as quiet."""
+        out = np.empty(len(lon1), dtype=np.bool_)
+        kernels.quiet_segments(np.ascontiguousarray(lon1, dtype=float), np.ascontiguousarray(lat1, dtype=float),
+                               np.ascontiguousarray(lon2, dtype=float), np.ascontiguousarray(lat2, dtype=float),
+                               self.code, self.nx, self.ny, self.cell_deg, self.nsub, self.fine_quiet, 85.0, out)
+        return out
 
     # ----- queries ------------------------------------------------------------------------
     def classify(self, lon: np.ndarray, lat: np.ndarray) -> np.ndarray:

@@ -118,3 +118,48 @@ def classify_points(lon, lat, code, nx, ny, cell_deg, nsub, sub_code, ref_x, ref
                 touched |= np.int64(1) << eslot[e]
         out[i] = table[table_start[s] + ((ref_bits[s] ^ flips) & ~touched)]
     return undecided
+
+
+@nb.njit(inline="always")
+def _quiet_code(fx, fy, code, nx, nsub, fine_quiet):
+    """Combination id of a fine cell with no boundary within one fine cell of it, else -1."""
+    c = code[(fy // nsub) * nx + fx // nsub]
+    if c >= 0:
+        return c  # a pure coarse cell: no boundary within its (wider) margin
+    return fine_quiet[(-1 - c) * nsub * nsub + (fy % nsub) * nsub + fx % nsub]
+
+
+@nb.njit(parallel=True, cache=True)
+def quiet_segments(lon1, lat1, lon2, lat2, code, nx, ny, cell_deg, nsub, fine_quiet, max_lat, out):
+    """Whether each segment (straight in lon/lat, or its geodesic, which strays far less than a
+    cell's margin from it) stays in cells free of boundaries that share one combination: its end
+    cells and the two other corners of their block, on the coarse grid or else the fine one."""
+    inv_cell = 1.0 / cell_deg
+    inv_fine = nsub / cell_deg
+    nfx, nfy = nx * nsub, ny * nsub
+    for i in nb.prange(len(lon1)):
+        x1, y1, x2, y2 = lon1[i], lat1[i], lon2[i], lat2[i]
+        out[i] = False
+        if abs(y1) > max_lat or abs(y2) > max_lat:
+            continue
+        ix1 = min(max(int((x1 + 180.0) * inv_cell), 0), nx - 1)
+        iy1 = min(max(int((y1 + 90.0) * inv_cell), 0), ny - 1)
+        ix2 = min(max(int((x2 + 180.0) * inv_cell), 0), nx - 1)
+        iy2 = min(max(int((y2 + 90.0) * inv_cell), 0), ny - 1)
+        c = code[iy1 * nx + ix1]
+        if c >= 0:
+            dix = abs(ix2 - ix1)
+            dix = min(dix, nx - dix)
+            out[i] = (code[iy2 * nx + ix2] == c and dix <= 1 and abs(iy2 - iy1) <= 1
+                      and code[iy2 * nx + ix1] == c and code[iy1 * nx + ix2] == c)
+            continue
+        fx1 = min(max(int((x1 + 180.0) * inv_fine), 0), nfx - 1)
+        fy1 = min(max(int((y1 + 90.0) * inv_fine), 0), nfy - 1)
+        fx2 = min(max(int((x2 + 180.0) * inv_fine), 0), nfx - 1)
+        fy2 = min(max(int((y2 + 90.0) * inv_fine), 0), nfy - 1)
+        if abs(fx2 - fx1) > 1 or abs(fy2 - fy1) > 1:
+            continue
+        q = _quiet_code(fx1, fy1, code, nx, nsub, fine_quiet)
+        out[i] = (q >= 0 and _quiet_code(fx2, fy2, code, nx, nsub, fine_quiet) == q
+                  and _quiet_code(fx1, fy2, code, nx, nsub, fine_quiet) == q
+                  and _quiet_code(fx2, fy1, code, nx, nsub, fine_quiet) == q)

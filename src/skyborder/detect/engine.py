@@ -176,15 +176,8 @@ def _candidate_segments(arrays: TrackArrays, index: AirspaceIndex,
                         combo: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Segments (by start fix) that need exact geometry, and those that cannot meet a boundary."""
     j = np.flatnonzero(arrays.track[1:] == arrays.track[:-1])
-    ix, iy = index._cell_xy(arrays.lon, arrays.lat)
-    code = index.code[iy * index.nx + ix]
-    dix = np.abs(ix[j + 1] - ix[j])
-    dix = np.minimum(dix, index.nx - dix)
-    diy = np.abs(iy[j + 1] - iy[j])
-    corner1 = index.code[iy[j + 1] * index.nx + ix[j]]
-    corner2 = index.code[iy[j] * index.nx + ix[j + 1]]
-    quiet = (code[j] >= 0) & (code[j] == code[j + 1]) & (dix <= 1) & (diy <= 1) \
-        & (corner1 == code[j]) & (corner2 == code[j]) & (combo[j] == combo[j + 1])
+    quiet = index.quiet_segments(arrays.lon[j], arrays.lat[j], arrays.lon[j + 1], arrays.lat[j + 1]) \
+        & (combo[j] == combo[j + 1])
     return j[~quiet], j[quiet]
 
 
