@@ -23,6 +23,8 @@ test: $(STAMP) system-deps
 
 bench: $(STAMP)
 	$(PY) benchmarks/bench_detect.py
+	$(PY) benchmarks/bench_readers.py
+	$(PY) benchmarks/bench_readers_modes.py
 
 world: $(STAMP)
 	$(PY) scripts/build_world.py
