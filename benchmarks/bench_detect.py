@@ -237,11 +237,11 @@ def main() -> None:
     index.classify(lon[:10_000], lat[:10_000])  # warm-up
     classify_s = best_of(3, lambda: index.classify(lon, lat))
     subset = track_subset(table, args.detect_points) if args.detect_points < n else table
-    with StageTimer(distance, ["max_depth", "near_misses"]) as stages:
+    with StageTimer(distance, ["max_depth", "closest_approaches"]) as stages:
         start = time.perf_counter()
         result = detect(subset, index, max_gap_s=60.0, near_m=20_000.0)
         detect_s = time.perf_counter() - start
-    depth_s, near_s = stages.seconds["max_depth"], stages.seconds["near_misses"]
+    depth_s, near_s = stages.seconds["max_depth"], stages.seconds["closest_approaches"]
     rest_s = detect_s - depth_s - near_s
     pick = np.random.default_rng(7).choice(n, size=min(args.sjoin_points, n), replace=False)
     sjoin_pps = sjoin_rate(airspaces, lon[pick], lat[pick])

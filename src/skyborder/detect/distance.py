@@ -18,7 +18,6 @@ import math
 from functools import lru_cache
 
 import numpy as np
-import pandas as pd
 import shapely
 
 from ..airspace.index import AirspaceIndex, _expand_ranges
@@ -205,12 +204,6 @@ def boundary_distance(index: AirspaceIndex, air: np.ndarray, lon: np.ndarray, la
 
 
 # ----- extremes along paths ----------------------------------------------------------------
-def _along_all(arrays, seg_len: np.ndarray) -> np.ndarray:
-    """Distance (m) of each fix along all tracks laid end to end (non-decreasing)."""
-    step = np.where(arrays.track[1:] == arrays.track[:-1], seg_len[:-1], 0.0)
-    return np.r_[0.0, np.cumsum(step)]
-
-
 def _fix_of(total: np.ndarray, seg_len: np.ndarray, first: np.ndarray, last: np.ndarray, G: np.ndarray):
     """(segment start fix, metres along it) at position G on the tracks laid end to end."""
     j = np.clip(np.searchsorted(total, G, side="right") - 1, first, np.maximum(last - 1, first))
@@ -224,7 +217,7 @@ def path_extremes(arrays, pos, index: AirspaceIndex, air: np.ndarray, lo_fix: np
     metres along its segment) of the extreme."""
     n = len(air)
     seg_len = pos.seg_len
-    total = _along_all(arrays, seg_len)
+    total = pos.along
     first, last = arrays.first[lo_fix], arrays.last[lo_fix]
     lo, hi = total[lo_fix] + lo_s, total[hi_fix] + hi_s
     if n == 0:
@@ -360,22 +353,17 @@ def _fixes_near(arrays, index: AirspaceIndex, seg_len: np.ndarray, near_m: float
     return np.concatenate(fixes), np.concatenate(airs)
 
 
-def near_misses(arrays, index, passages, near_m: float) -> pd.DataFrame | None:
-    """Closest approach of each track to each airspace it comes within ``near_m`` of, unentered."""
-    from ..geodesy import segment_lengths
-    from .engine import RESULT_COLUMNS, _Positions
+def closest_approaches(arrays, index: AirspaceIndex, pos, entered: np.ndarray, near_m: float):
+    """Closest approach of each track to each airspace it comes within ``near_m`` metres of.
 
+    ``entered`` holds the keys ``track * n_airspaces + airspace`` of pairs with a passage, which
+    are skipped. Returns (track, airspace, distance m, segment start fix, metres along it).
+    """
     n_air = len(index.airspaces)
-    entered = np.unique(passages.track.astype(np.int64) * n_air + passages.airspace)
-    seg_len = np.zeros(len(arrays))
-    seg_len[:-1] = segment_lengths(arrays.lon[:-1], arrays.lat[:-1], arrays.lon[1:], arrays.lat[1:])
-    seg_len[arrays.last == np.arange(len(arrays))] = 0.0
-    pos = _Positions(arrays, seg_len)
+    seg_len = pos.seg_len
     fix, air = _fixes_near(arrays, index, seg_len, near_m)
     keep = ~np.isin(arrays.track[fix] * n_air + air, entered)
     fix, air = fix[keep], air[keep]
-    if len(fix) == 0:
-        return None
     approx = _approx_distance(index, air, arrays.lon[fix], arrays.lat[fix])
     # the approximate distance ranks fixes; an edge may still be nearer by up to the segment
     # lengths around the fix plus the lon/lat distortion: keep a generous margin
@@ -384,25 +372,9 @@ def near_misses(arrays, index, passages, near_m: float) -> pd.DataFrame | None:
     key = arrays.track[fix] * n_air + air
     order = np.lexsort((approx, key))
     best = order[np.r_[True, key[order][1:] != key[order][:-1]]] if len(order) else order
-    items_fix, items_air = [fix[best]], [air[best]]
-    k, air = np.concatenate(items_fix), np.concatenate(items_air)
+    k, air = fix[best], air[best]
     lo_fix, hi_fix = np.maximum(k - 1, arrays.first[k]), np.minimum(k + 1, arrays.last[k])
     zero = np.zeros(len(k))
     value, j, s = path_extremes(arrays, pos, index, air, lo_fix, zero, hi_fix, zero, -1.0)
     keep = value <= near_m
-    value, j, s, air, track = value[keep], j[keep], s[keep], air[keep], arrays.track[k[keep]]
-    if len(value) == 0:
-        return None
-    lon, lat = pos.point(j, s)
-    names = np.array([x.name for x in index.airspaces], dtype=object)
-    frame = pd.DataFrame({
-        "track_id": arrays.track_ids[track], "airspace": names[air], "status": "near",
-        "closest_approach_m": value, "closest_approach_time": arrays.timestamps(pos.time(j, s)),
-        "closest_approach_lat": lat, "closest_approach_lon": wrap_lon(lon),
-        "disputed_with": [[] for _ in range(len(value))], "fixes_inside": 0})
-    for c in RESULT_COLUMNS:
-        if c not in frame:
-            frame[c] = np.nan
-    frame["entry_time"] = pd.Series(pd.NaT, index=frame.index, dtype="datetime64[ns, UTC]")
-    frame["exit_time"] = pd.Series(pd.NaT, index=frame.index, dtype="datetime64[ns, UTC]")
-    return frame[RESULT_COLUMNS]
+    return arrays.track[k[keep]], air[keep], value[keep], j[keep], s[keep]

@@ -19,11 +19,12 @@ import pandas as pd
 from ..airspace import world
 from ..airspace.index import AirspaceIndex, _expand_ranges
 from ..airspace.model import Airspace
-from ..geodesy import GEOD, segment_lengths, wrap_lon
+from ..geodesy import GEOD, wrap_lon
 from ..tracks import schema
 from . import distance
 from .claims import disputed_with
 from .crossings import Segments, inside_stretches
+from .paths import Positions, TrackArrays, is_normalized, segment_table
 
 RESULT_COLUMNS = [
     "track_id", "airspace", "entry_time", "exit_time", "duration_s", "entry_lat", "entry_lon",
@@ -31,50 +32,6 @@ RESULT_COLUMNS = [
     "min_alt_m", "max_alt_m", "fixes_inside", "max_gap_s", "status", "disputed_with",
     "closest_approach_m", "closest_approach_time", "closest_approach_lat", "closest_approach_lon",
 ]
-
-
-@dataclass
-class TrackArrays:
-    """The track table as flat arrays (fixes sorted by track, then time)."""
-
-    track: np.ndarray  # int track code
-    track_ids: np.ndarray  # code -> track_id
-    t: np.ndarray  # seconds since t0
-    t0: pd.Timestamp
-    lon: np.ndarray
-    lat: np.ndarray
-    alt: np.ndarray
-    first: np.ndarray  # first fix index of each fix's track
-    last: np.ndarray  # last fix index of each fix's track
-
-    @classmethod
-    def from_table(cls, tracks: pd.DataFrame) -> "TrackArrays":
-        table = tracks if _is_normalized(tracks) else schema.normalize(tracks)
-        ok = np.isfinite(table["lat"].to_numpy()) & np.isfinite(table["lon"].to_numpy()) & table["time"].notna().to_numpy()
-        table = table[ok]
-        codes, ids = pd.factorize(table["track_id"], sort=False)
-        ns = pd.DatetimeIndex(table["time"]).asi8
-        t0 = int(ns.min()) if len(ns) else 0
-        n = len(codes)
-        starts = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]]) if n else np.zeros(0, np.int64)
-        ends = np.r_[starts[1:], n] - 1
-        lengths = np.diff(np.r_[starts, n])
-        alt = table["alt_m"].to_numpy(dtype=float) if "alt_m" in table else np.full(n, np.nan)
-        return cls(codes.astype(np.int64), np.asarray(ids, dtype=object), (ns - t0) / 1e9,
-                   pd.Timestamp(t0, unit="ns", tz="UTC"), wrap_lon(table["lon"].to_numpy(dtype=float)),
-                   table["lat"].to_numpy(dtype=float), alt,
-                   np.repeat(starts, lengths), np.repeat(ends, lengths))
-
-    def __len__(self) -> int:
-        return len(self.track)
-
-    def timestamps(self, seconds: np.ndarray) -> pd.DatetimeIndex:
-        return self.t0 + pd.to_timedelta(np.round(np.asarray(seconds) * 1e9).astype(np.int64), unit="ns")
-
-
-def _is_normalized(df: pd.DataFrame) -> bool:
-    return all(c in df for c in schema.REQUIRED) and str(df["time"].dtype) == "datetime64[ns, UTC]" \
-        and df["track_id"].is_monotonic_increasing if len(df) else False
 
 
 def detect(tracks: pd.DataFrame, airspaces: str | list[Airspace] | AirspaceIndex = "all", max_gap_s: float = 60.0,
@@ -94,7 +51,7 @@ def detect(tracks: pd.DataFrame, airspaces: str | list[Airspace] | AirspaceIndex
     if isinstance(airspaces, str):
         airspaces = world.select(airspaces)
     index = airspaces if isinstance(airspaces, AirspaceIndex) else AirspaceIndex(airspaces)
-    table = tracks if _is_normalized(tracks) else schema.normalize(tracks)
+    table = tracks if is_normalized(tracks) else schema.normalize(tracks)
     frames = []
     with tqdm(total=len(table), unit="fix", unit_scale=True, disable=not progress, desc="detect") as bar:
         for chunk in _chunks(table, chunk_fixes):
@@ -126,7 +83,7 @@ def _detect_chunk(table: pd.DataFrame, index: AirspaceIndex, max_gap_s: float, n
     if len(arrays) == 0:
         return _empty_result()
     passages = find_passages(arrays, index, max_gap_s)
-    near = distance.near_misses(arrays, index, passages, near_m) if near_m > 0 else None
+    near = _near_table(arrays, index, passages, near_m) if near_m > 0 else None
     frames = [f for f in (passages.table, near) if f is not None and len(f)]
     if not frames:
         return _empty_result()
@@ -136,6 +93,26 @@ def _detect_chunk(table: pd.DataFrame, index: AirspaceIndex, max_gap_s: float, n
     result["_order"] = start.fillna(result["closest_approach_time"])
     result = result.sort_values(["track_id", "airspace", "_order"], kind="stable").reset_index(drop=True)
     return result[RESULT_COLUMNS]
+
+
+def _near_table(arrays: TrackArrays, index: AirspaceIndex, passages: Passages, near_m: float) -> pd.DataFrame:
+    """Rows (status ``near``) for tracks that came within ``near_m`` of an airspace they never entered."""
+    entered = np.unique(passages.track.astype(np.int64) * len(index.airspaces) + passages.airspace)
+    pos = passages.pos
+    track, air, value, j, s = distance.closest_approaches(arrays, index, pos, entered, near_m)
+    lon, lat = pos.point(j, s)
+    names = np.array([a.name for a in index.airspaces], dtype=object)
+    frame = _empty_result().reindex(range(len(value)))
+    frame["track_id"] = arrays.track_ids[track]
+    frame["airspace"] = names[air]
+    frame["status"] = "near"
+    frame["fixes_inside"] = 0
+    frame["disputed_with"] = [[] for _ in range(len(value))]
+    frame["closest_approach_m"] = value
+    frame["closest_approach_time"] = arrays.timestamps(pos.time(j, s))
+    frame["closest_approach_lat"] = lat
+    frame["closest_approach_lon"] = wrap_lon(lon)
+    return frame
 
 
 NATIONALITY_COLUMNS = ("country", "operator", "military")
@@ -169,6 +146,7 @@ class Passages:
     entry_s: np.ndarray
     exit_fix: np.ndarray
     exit_s: np.ndarray
+    pos: Positions
     table: pd.DataFrame
 
 
@@ -205,8 +183,7 @@ def find_passages(arrays: TrackArrays, index: AirspaceIndex, max_gap_s: float) -
     st_seg, st_air = keys // n_air, (keys % n_air).astype(np.int32)
     stretches = inside_stretches(index, segs, np.isin(keys, k1), np.isin(keys, k2), st_seg, st_air)
     # pieces: (airspace, fix of segment start, start m, end m) in segment-local metres
-    seg_len = np.zeros(len(arrays))
-    seg_len[:-1] = segment_lengths(arrays.lon[:-1], arrays.lat[:-1], arrays.lon[1:], arrays.lat[1:])
+    seg_len = segment_table(arrays)
     seg_len[cand] = segs.length
     whole_cand = np.isin(keys, k1) & np.isin(keys, k2) & ~np.isin(keys, stretches.handled)
     oq, aq = _members(index, combo[quiet])
@@ -218,7 +195,7 @@ def find_passages(arrays: TrackArrays, index: AirspaceIndex, max_gap_s: float) -
     p_hi = np.concatenate([stretches.end, seg_len[cand[st_seg[whole_cand]]], seg_len[quiet[oq]],
                            np.zeros(len(os_))])
     p_fix, p_air, p_lo, p_hi = _clip_vertical(arrays, index, seg_len, p_fix, p_air, p_lo, p_hi)
-    return _merge_pieces(arrays, index, combo, seg_len, p_fix, p_air, p_lo, p_hi, max_gap_s)
+    return _merge_pieces(arrays, index, combo, Positions(arrays, seg_len), p_fix, p_air, p_lo, p_hi, max_gap_s)
 
 
 def _clip_vertical(arrays, index, seg_len, fix, air, lo, hi):
@@ -251,8 +228,8 @@ def _clip_vertical(arrays, index, seg_len, fix, air, lo, hi):
     return fix[keep], air[keep], new_lo[keep], new_hi[keep]
 
 
-def _merge_pieces(arrays, index, combo, seg_len, fix, air, lo, hi, max_gap_s) -> Passages:
-    cum = _cumulative(arrays, seg_len)
+def _merge_pieces(arrays, index, combo, pos: Positions, fix, air, lo, hi, max_gap_s) -> Passages:
+    cum = pos.from_start
     start_S, end_S = cum[fix] + lo, cum[fix] + hi
     track = arrays.track[fix]
     order = np.lexsort((end_S, start_S, track, air))
@@ -266,14 +243,7 @@ def _merge_pieces(arrays, index, combo, seg_len, fix, air, lo, hi, max_gap_s) ->
     p_air, p_track = air[first], track[first]
     e_fix, e_s = fix[first], lo[first]
     x_fix, x_s = fix[last], hi[last]
-    return _passage_table(arrays, index, combo, seg_len, p_track, p_air, e_fix, e_s, x_fix, x_s, max_gap_s)
-
-
-def _cumulative(arrays: TrackArrays, seg_len: np.ndarray) -> np.ndarray:
-    """Distance (m) of each fix from its track's first fix along the path."""
-    step = np.r_[0.0, np.where(arrays.track[1:] == arrays.track[:-1], seg_len[:-1], 0.0)]
-    total = np.cumsum(step)
-    return total - total[arrays.first]
+    return _passage_table(arrays, index, combo, pos, p_track, p_air, e_fix, e_s, x_fix, x_s, max_gap_s)
 
 
 def _range_reduce(ufunc, values: np.ndarray, lo: np.ndarray, hi: np.ndarray, initial: float) -> np.ndarray:
@@ -284,44 +254,9 @@ def _range_reduce(ufunc, values: np.ndarray, lo: np.ndarray, hi: np.ndarray, ini
     return out
 
 
-class _Positions:
-    """Time, point and altitude at (segment start fix, metres along) positions on tracks."""
-
-    def __init__(self, arrays: TrackArrays, seg_len: np.ndarray):
-        self.arrays, self.seg_len = arrays, seg_len
-
-    def _frac(self, fix, s):
-        length = self.seg_len[fix]
-        has_next = fix < self.arrays.last[fix]
-        with np.errstate(divide="ignore", invalid="ignore"):
-            frac = np.where(length > 0, s / length, np.where(s > 0, 1.0, 0.0))
-        return np.where(has_next, np.clip(frac, 0.0, 1.0), 0.0), np.minimum(fix + 1, self.arrays.last[fix])
-
-    def time(self, fix, s):
-        frac, nxt = self._frac(fix, s)
-        t = self.arrays.t
-        return t[fix] + frac * (t[nxt] - t[fix])
-
-    def alt(self, fix, s):
-        frac, nxt = self._frac(fix, s)
-        alt = self.arrays.alt
-        return alt[fix] + frac * (alt[nxt] - alt[fix])
-
-    def point(self, fix, s):
-        a = self.arrays
-        frac, nxt = self._frac(fix, s)
-        lon, lat = a.lon[fix].copy(), a.lat[fix].copy()
-        at_end = frac >= 1.0
-        lon[at_end], lat[at_end] = a.lon[nxt[at_end]], a.lat[nxt[at_end]]
-        mid = np.flatnonzero((frac > 0) & ~at_end)
-        if len(mid):
-            az = GEOD.inv(a.lon[fix[mid]], a.lat[fix[mid]], a.lon[nxt[mid]], a.lat[nxt[mid]])[0]
-            lon[mid], lat[mid], _ = GEOD.fwd(a.lon[fix[mid]], a.lat[fix[mid]], az, s[mid])
-        return lon, lat
-
-
-def _passage_table(arrays, index, combo, seg_len, track, air, e_fix, e_s, x_fix, x_s, max_gap_s) -> Passages:
-    pos = _Positions(arrays, seg_len)
+def _passage_table(arrays, index, combo, pos: Positions, track, air, e_fix, e_s, x_fix, x_s,
+                   max_gap_s) -> Passages:
+    seg_len = pos.seg_len
     member = index.member()
     inside_first = member[combo[e_fix], air] & (e_s == 0) & (e_fix == arrays.first[e_fix])
     inside_first &= _within_limits(index, air, arrays.alt[e_fix])
@@ -340,7 +275,7 @@ def _passage_table(arrays, index, combo, seg_len, track, air, e_fix, e_s, x_fix,
     dt = np.r_[np.diff(arrays.t), 0.0]
     last_seg = np.where(x_s > 0, x_fix, x_fix - 1)
     max_gap = _range_reduce(np.fmax, dt, e_fix, last_seg, 0.0)
-    cum = _cumulative(arrays, seg_len)
+    cum = pos.from_start
     length_inside = (cum[x_fix] + x_s) - (cum[e_fix] + e_s)
     status = np.where(inside_first, "open_start", np.where(inside_last, "open_end",
                       np.where(max_gap > max_gap_s, "gap", "closed")))
@@ -373,7 +308,7 @@ def _passage_table(arrays, index, combo, seg_len, track, air, e_fix, e_s, x_fix,
         "closest_approach_lat": np.nan,
         "closest_approach_lon": np.nan,
     })
-    return Passages(track, air, e_fix, e_s, x_fix, x_s, table)
+    return Passages(track, air, e_fix, e_s, x_fix, x_s, pos, table)
 
 
 def _within_limits(index: AirspaceIndex, air: np.ndarray, alt: np.ndarray) -> np.ndarray:
