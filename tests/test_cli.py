@@ -92,3 +92,14 @@ def test_results_carry_nationality_from_the_icao_address(tmp_path, capsys):
     table = pd.read_csv(io.StringIO(capsys.readouterr().out))
     assert list(table["track_id"]) == ["155a01"] and list(table["country"]) == ["RUS"]
     assert list(table["operator"]) == ["RFF"]
+
+
+def test_table_shows_nationality_only_when_known(tmp_path, capsys):
+    assert main(["detect", crossing_csv(tmp_path), "--airspace", "TUR"]) == 0
+    header = capsys.readouterr().out.splitlines()[0]
+    assert "entry (UTC)" in header and "country" not in header and "military" not in header
+    rows = [f"2015-11-24T07:23:{4 * i:02d}Z,155a01,RFF1234,35.83,{36.25 - 0.01 * i:.3f},5791\n" for i in range(15)]
+    path = write(tmp_path, "n.csv", "time,icao24,callsign,lat,lon,alt_m\n" + "".join(rows))
+    assert main(["detect", path, "--airspace", "TUR"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert "country" in lines[0] and "RUS" in lines[1]

@@ -79,9 +79,11 @@ def to_table(result: pd.DataFrame) -> str:
         "closest m": result["closest_approach_m"].map(lambda v: "" if pd.isna(v) else f"{v:.0f}"),
         "also claimed by": [",".join(v) for v in result["disputed_with"]],
     })
-    for extra in ("country", "operator", "military"):
-        if extra in result:
+    for extra in ("country", "operator"):
+        if extra in result and result[extra].notna().any():
             view[extra] = result[extra].astype("string").fillna("")
+    if "military" in result and result["military"].fillna(False).astype(bool).any():
+        view["military"] = np.where(result["military"].fillna(False).astype(bool), "yes", "")
     return view.to_string(index=False)
 
 
