@@ -159,13 +159,18 @@ def _candidate_segments(arrays: TrackArrays, index: AirspaceIndex,
     return j[~quiet], j[quiet]
 
 
-def _members(index: AirspaceIndex, combo: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(position in ``combo``, airspace) for every airspace of each combination id."""
-    sizes = np.array([len(m) for m in index.combos], dtype=np.int64)
-    flat = np.array([a for m in index.combos for a in sorted(m)], dtype=np.int32)
-    starts = np.cumsum(sizes) - sizes
-    owner, pos = _expand_ranges(starts[combo], starts[combo] + sizes[combo] - 1)
-    return owner, flat[pos] if len(flat) else np.zeros(0, np.int32)
+class _MemberLists:
+    """The airspaces of every combination id, flattened once (CSR) for vectorised expansion."""
+
+    def __init__(self, index: AirspaceIndex):
+        self.sizes = np.array([len(m) for m in index.combos], dtype=np.int64)
+        self.flat = np.array([a for m in index.combos for a in sorted(m)], dtype=np.int32)
+        self.starts = np.cumsum(self.sizes) - self.sizes
+
+    def expand(self, combo: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(position in ``combo``, airspace) for every airspace of each combination id."""
+        owner, pos = _expand_ranges(self.starts[combo], self.starts[combo] + self.sizes[combo] - 1)
+        return owner, self.flat[pos] if len(self.flat) else np.zeros(0, np.int32)
 
 
 def find_passages(arrays: TrackArrays, index: AirspaceIndex, max_gap_s: float) -> Passages:
@@ -176,19 +181,21 @@ def find_passages(arrays: TrackArrays, index: AirspaceIndex, max_gap_s: float) -
     az, _, length = GEOD.inv(arrays.lon[cand], arrays.lat[cand], lon2, arrays.lat[cand + 1])
     segs = Segments(arrays.lon[cand], arrays.lat[cand], np.asarray(az), np.asarray(length))
     # exact states at both ends of candidate segments, for every airspace at either end
-    o1, a1 = _members(index, combo[cand])
-    o2, a2 = _members(index, combo[cand + 1])
-    keys = np.unique(np.concatenate([o1 * n_air + a1, o2 * n_air + a2]))
-    k1, k2 = np.sort(o1 * n_air + a1), np.sort(o2 * n_air + a2)
+    members = _MemberLists(index)
+    o1, a1 = members.expand(combo[cand])
+    o2, a2 = members.expand(combo[cand + 1])
+    k1, k2 = o1 * n_air + a1, o2 * n_air + a2
+    keys = np.unique(np.concatenate([k1, k2]))
+    in_start, in_end = np.isin(keys, k1), np.isin(keys, k2)
     st_seg, st_air = keys // n_air, (keys % n_air).astype(np.int32)
-    stretches = inside_stretches(index, segs, np.isin(keys, k1), np.isin(keys, k2), st_seg, st_air)
+    stretches = inside_stretches(index, segs, in_start, in_end, st_seg, st_air)
     # pieces: (airspace, fix of segment start, start m, end m) in segment-local metres
     seg_len = segment_table(arrays)
     seg_len[cand] = segs.length
-    whole_cand = np.isin(keys, k1) & np.isin(keys, k2) & ~np.isin(keys, stretches.handled)
-    oq, aq = _members(index, combo[quiet])
+    whole_cand = in_start & in_end & ~np.isin(keys, stretches.handled)
+    oq, aq = members.expand(combo[quiet])
     single = np.flatnonzero(arrays.first == arrays.last)
-    os_, as_ = _members(index, combo[single])
+    os_, as_ = members.expand(combo[single])
     p_fix = np.concatenate([cand[stretches.seg], cand[st_seg[whole_cand]], quiet[oq], single[os_]])
     p_air = np.concatenate([stretches.airspace, st_air[whole_cand], aq, as_]).astype(np.int32)
     p_lo = np.concatenate([stretches.start, np.zeros(whole_cand.sum() + len(oq) + len(os_))])
@@ -203,8 +210,7 @@ def _clip_vertical(arrays, index, seg_len, fix, air, lo, hi):
 
     Altitude is linear in distance along each segment; unknown altitude is not clipped.
     """
-    floor = np.array([a.floor_m for a in index.airspaces])[air]
-    ceiling = np.array([a.ceiling_m for a in index.airspaces])[air]
+    floor, ceiling = _limits(index, air)
     limited = np.isfinite(floor) | np.isfinite(ceiling)
     if not limited.any():
         return fix, air, lo, hi
@@ -311,7 +317,14 @@ def _passage_table(arrays, index, combo, pos: Positions, track, air, e_fix, e_s,
     return Passages(track, air, e_fix, e_s, x_fix, x_s, pos, table)
 
 
+def _limits(index: AirspaceIndex, air: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Floor and ceiling (m) of the listed airspaces."""
+    floor = np.array([a.floor_m for a in index.airspaces])
+    ceiling = np.array([a.ceiling_m for a in index.airspaces])
+    return floor[air], ceiling[air]
+
+
 def _within_limits(index: AirspaceIndex, air: np.ndarray, alt: np.ndarray) -> np.ndarray:
-    floor = np.array([a.floor_m for a in index.airspaces])[air]
-    ceiling = np.array([a.ceiling_m for a in index.airspaces])[air]
+    """Whether each altitude (m) is within its airspace's limits (unknown altitude counts as within)."""
+    floor, ceiling = _limits(index, air)
     return np.isnan(alt) | ((alt >= floor) & (alt <= ceiling))
