@@ -57,20 +57,18 @@ def _run_detect(args) -> int:
 
 
 def _run_airspaces(args) -> int:
-    from .airspace import world
-    from .report import export
+    import json
 
-    claims = {}
-    for a, b, km2 in world.double_claims():
-        claims.setdefault(a, []).append(b)
-        claims.setdefault(b, []).append(a)
+    from .airspace import world
+
+    rivals = world.rivals()
     table = pd.DataFrame([{"code": code, "name": a.label, "sovereign": a.sovereign or "",
-                           "double_claims_with": ",".join(sorted(claims.get(code, [])))}
+                           "double_claims_with": ",".join(rivals.get(code, []))}
                           for code, a in sorted(world.countries().items())])
     if args.format == "csv":
         _emit(table.to_csv(index=False), None)
     elif args.format == "json":
-        _emit(export.json.dumps(table.to_dict("records"), indent=1, ensure_ascii=False), None)
+        _emit(json.dumps(table.to_dict("records"), indent=1, ensure_ascii=False), None)
     else:
         _emit(table.to_string(index=False), None)
     return EXIT_OK

@@ -52,6 +52,15 @@ def double_claims() -> tuple[tuple[str, str, float], ...]:
     return _load()[1]
 
 
+def rivals() -> dict[str, list[str]]:
+    """For each code in a double claim, the other claimants (sorted)."""
+    other: dict[str, list[str]] = {}
+    for a, b, _ in double_claims():
+        other.setdefault(a, []).append(b)
+        other.setdefault(b, []).append(a)
+    return {code: sorted(names) for code, names in other.items()}
+
+
 def country(code: str) -> Airspace:
     """The embedded airspace of one country by ISO alpha-3 code (case-insensitive)."""
     try:

@@ -1,21 +1,11 @@
 """Double claims: which other states also claim the airspace a passage went through."""
 from __future__ import annotations
 
-from collections import defaultdict
-
 import numpy as np
 import shapely
 
 from ..airspace import world
 from ..airspace.index import AirspaceIndex, _expand_ranges
-
-
-def _claimants() -> dict[str, list[str]]:
-    rivals: dict[str, list[str]] = defaultdict(list)
-    for a, b, _ in world.double_claims():
-        rivals[a].append(b)
-        rivals[b].append(a)
-    return rivals
 
 
 def disputed_with(index: AirspaceIndex, arrays, air: np.ndarray, f0: np.ndarray, f1: np.ndarray,
@@ -26,7 +16,7 @@ def disputed_with(index: AirspaceIndex, arrays, air: np.ndarray, f0: np.ndarray,
     sovereign's feature (e.g. French Polynesia in France) is a hierarchy, not a dispute.
     """
     result: list[list[str]] = [[] for _ in range(len(air))]
-    rivals = _claimants()
+    rivals = world.rivals()
     for a in np.unique(air):
         airspace = index.airspaces[a]
         if airspace.kind != "country" or airspace.name not in rivals:
