@@ -28,7 +28,7 @@ import shapely
 
 from skyborder.airspace import world
 from skyborder.airspace.index import AirspaceIndex
-from skyborder.detect import detect, distance
+from skyborder.detection import detect, distance
 from skyborder.geodesy import GEOD, wrap_lon
 from skyborder.tracks import schema
 

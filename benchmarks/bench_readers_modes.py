@@ -16,7 +16,7 @@ import time
 
 import pyModeS as pms
 
-from skyborder.tracks.modes import simulate
+from skyborder.sim import traffic as simulate
 from skyborder.errors import BadInput
 from skyborder.tracks.readers.modes import read_avr, read_beast
 

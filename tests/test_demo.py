@@ -19,13 +19,13 @@ import pyproj
 import pytest
 import shapely
 
-from skyborder import demo_data
+from skyborder.demo import evidence as demo_data
 from skyborder.airspace import world
-from skyborder.demo_data import reconstruct
-from skyborder.report.demo import position_at, run_demo
+from skyborder.demo import reconstruct
+from skyborder.demo.case import position_at, run_demo
 
 GEOD = pyproj.Geod(ellps="WGS84")
-DATA = Path(demo_data.__file__).parent
+DATA = Path(demo_data.__file__).parent / "data"
 STEP_M = 1.0
 
 

@@ -11,7 +11,7 @@ import pytest
 import shapely
 
 from skyborder.airspace import Airspace
-from skyborder.detect import detect
+from skyborder.detection import detect
 from skyborder.geodesy import GEOD, geodesic_circle
 
 from reference import track

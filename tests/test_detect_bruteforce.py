@@ -85,7 +85,7 @@ def _assert_on_path(lons, lats, s, lon, lat):
 
 def test_depth_matches_brute_force():
     lons, lats, dt = TRACKS["155a01"]
-    from skyborder.detect import detect
+    from skyborder.detection import detect
 
     table = reference.track(lons, lats, dt_s=dt)
     result = detect(table, [world.country("TUR")], near_m=0)

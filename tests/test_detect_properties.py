@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from skyborder.airspace import Airspace
-from skyborder.detect import detect
+from skyborder.detection import detect
 from skyborder.geodesy import GEOD
 
 from reference import track

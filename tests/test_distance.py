@@ -10,7 +10,7 @@ import pytest
 
 from skyborder.airspace import world
 from skyborder.airspace.index import AirspaceIndex
-from skyborder.detect import distance
+from skyborder.detection import distance
 from skyborder.geodesy import GEOD
 
 CODES = ["FIN", "RUS", "FJI", "CYP", "LSO", "ATA", "CHL"]

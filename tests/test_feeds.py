@@ -17,9 +17,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from skyborder.feeds import Backoff, Feed, open_feed, sniff_format
+from skyborder.tracks.feeds import Backoff, Feed, open_feed, sniff_format
 from skyborder.geodesy import GEOD
-from skyborder.tracks.modes import simulate
+from skyborder.sim import traffic as simulate
 from skyborder.errors import BadInput, InputError
 
 T0 = pd.Timestamp("2015-11-24T07:00:00Z")
@@ -300,7 +300,7 @@ def nearest_truth_m(table: pd.DataFrame, truth: pd.DataFrame) -> np.ndarray:
 
 def test_stdin_feed_in_a_real_process() -> None:
     wire, truth = _simulated("avr", 20.0)
-    code = ("from skyborder.feeds import open_feed\n"
+    code = ("from skyborder.tracks.feeds import open_feed\n"
             "feed = open_feed('-', timeout=20)\n"
             "n = sum(len(b) for b in feed)\n"
             "print(n, feed.stats.batches, feed.bad.total)\n")

@@ -4,9 +4,9 @@ import sys
 
 import pytest
 
-from skyborder._args import build_parser
+from skyborder.cli._args import build_parser
 from skyborder.cli import main
-from skyborder.tracks.modes import simulate
+from skyborder.sim import traffic as simulate
 from skyborder.tracks.readers.modes import read_avr, read_beast
 
 from loopback import tcp_sink

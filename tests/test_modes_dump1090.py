@@ -9,7 +9,7 @@ import pandas as pd
 
 from dump1090 import dump1090  # noqa: F401  (fixture)
 from skyborder.geodesy import GEOD
-from skyborder.tracks.modes import simulate
+from skyborder.sim import traffic as simulate
 from skyborder.tracks.readers.modes import AvrParser, BeastParser
 from skyborder.tracks.readers.sbs import SbsParser
 

@@ -9,7 +9,8 @@ from hypothesis import strategies as st
 from pyModeS.position import airborne_position_pair, airborne_position_with_ref, cprNL
 
 from skyborder.geodesy import GEOD
-from skyborder.tracks.modes import crc, encode
+from skyborder.sim import encode
+from skyborder.tracks.modes import crc
 
 # Well-known example frames (The 1090 MHz Riddle; pyModeS test data).
 IDENT_KLM1023 = "8D4840D6202CC371C32CE0576098"

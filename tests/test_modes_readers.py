@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from skyborder.geodesy import GEOD
-from skyborder.tracks.modes import encode, simulate
+from skyborder.sim import encode, traffic as simulate
 from skyborder.tracks.modes.crc import parity
 from skyborder.tracks.modes.framing import avr_line, beast_frame
 from skyborder.errors import BadInput, InputError

@@ -8,7 +8,8 @@ import shapely
 
 from skyborder.airspace import world
 from skyborder.geodesy import GEOD
-from skyborder.tracks.modes import crc, simulate
+from skyborder.sim import traffic as simulate
+from skyborder.tracks.modes import crc
 from skyborder.tracks.schema import KNOTS_TO_MPS
 
 from loopback import tcp_sink

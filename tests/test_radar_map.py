@@ -15,7 +15,7 @@ import pytest
 import shapely
 
 from skyborder.airspace.model import Airspace
-from skyborder.detect.engine import detect
+from skyborder.detection.engine import detect
 from skyborder.report.radar_map import TEXT, MapLabel, draw_radar_map, hms
 from skyborder.tracks import schema
 

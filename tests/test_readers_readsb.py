@@ -87,7 +87,7 @@ def test_real_dump1090_aircraft_json(dump1090):  # noqa: F811
     import time
 
     from skyborder.geodesy import GEOD
-    from skyborder.tracks.modes import simulate
+    from skyborder.sim import traffic as simulate
 
     fleet = (simulate.Aircraft("4ba0c1", "JSONIN1", ((36.40, 35.60), (36.30, 36.00)), 31_000, 440, "3301"),)
     items = simulate.emissions(simulate.Scenario("json", fleet, 6.0))

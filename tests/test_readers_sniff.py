@@ -7,7 +7,8 @@ import pytest
 
 from skyborder.errors import BadInput, InputError
 from skyborder.tracks.readers.sniff import read_tracks, sniff
-from skyborder.tracks.writers import WriteError, format_for, write_tracks
+from skyborder.errors import OutputFormatError
+from skyborder.tracks.writers import format_for, write_tracks
 
 DATA = Path(__file__).parent / "data" / "tracks"
 
@@ -80,7 +81,7 @@ def test_geojson_writer_one_fix_track_is_a_point(tmp_path):
 
 def test_output_format_from_extension():
     assert [format_for(p) for p in ("a.CSV", "b.parquet", "c.geojson")] == ["csv", "parquet", "geojson"]
-    with pytest.raises(WriteError, match="cannot tell the output format"):
+    with pytest.raises(OutputFormatError, match="cannot tell the output format"):
         format_for("tracks.xlsx")
 
 
@@ -95,7 +96,7 @@ def test_summary_names_what_reading_tidied():
 def test_mode_s_captures_are_sniffed_and_detected(tmp_path):
     """AVR and Beast captures from the simulator are recognised by content and read by detect."""
     from skyborder.cli import main
-    from skyborder.tracks.modes import simulate
+    from skyborder.sim import traffic as simulate
 
     items = simulate.emissions(simulate.border_approach(120.0))
     for fmt in ("avr", "beast"):

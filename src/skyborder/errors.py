@@ -11,11 +11,49 @@ from dataclasses import dataclass, field
 from typing import TextIO
 
 
-class InputError(Exception):
-    """A whole input cannot be read (missing file, missing required column, unknown format).
+class SkyborderError(Exception):
+    """Base of every error skyborder raises on purpose (anything else is a bug)."""
 
-    The CLI prints it as one line and exits non-zero; it is never used for one bad row.
+
+class InputError(SkyborderError):
+    """A whole input cannot be used (missing file, missing required column, unknown format, a
+    bad option value).
+
+    The CLI prints it as one line and exits with 2; it is never used for one bad row (those go
+    to :class:`BadInput`).
     """
+
+
+class UnknownAirspaceError(InputError, LookupError):
+    """An airspace code that the embedded dataset does not have.
+
+    Attributes
+    ----------
+    code : str
+        The code as given.
+    """
+
+    def __init__(self, code: str):
+        self.code = code
+        super().__init__(f"unknown airspace code {code!r} (run `skyborder airspaces` for the list)")
+
+
+class OutputFormatError(InputError, ValueError):
+    """The output format cannot be told from the file name, or is not one skyborder writes."""
+
+
+class TrackSchemaError(InputError, ValueError):
+    """A table given as tracks lacks a required column or has one of the wrong kind.
+
+    Attributes
+    ----------
+    missing : tuple of str
+        The required columns that are absent (empty when the problem is a column's kind).
+    """
+
+    def __init__(self, message: str, missing: tuple[str, ...] = ()):
+        self.missing = missing
+        super().__init__(message)
 
 
 @dataclass

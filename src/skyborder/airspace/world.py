@@ -13,16 +13,12 @@ from importlib import resources
 import pyarrow.parquet as pq
 import shapely
 
+from ..errors import UnknownAirspaceError
 from .model import Airspace
 
+__all__ = ["UnknownAirspaceError", "countries", "country", "double_claims", "rivals", "select"]
+
 WORLD_FILE = "world.parquet"
-
-
-class UnknownAirspaceError(KeyError):
-    """An airspace code that the embedded dataset does not have."""
-
-    def __str__(self) -> str:
-        return str(self.args[0])
 
 
 @cache
@@ -66,8 +62,7 @@ def country(code: str) -> Airspace:
     try:
         return countries()[code.upper()]
     except KeyError:
-        raise UnknownAirspaceError(
-            f"unknown airspace code {code!r} (run `skyborder airspaces` for the list)") from None
+        raise UnknownAirspaceError(code) from None
 
 
 def select(codes: str | list[str]) -> list[Airspace]:

@@ -24,6 +24,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..errors import TrackSchemaError
+
 REQUIRED = ("time", "track_id", "lat", "lon")
 OPTIONAL_FLOAT = ("alt_m", "speed_mps", "heading_deg")
 OPTIONAL_STR = ("callsign", "icao24", "squawk", "source")
@@ -33,10 +35,6 @@ FEET_TO_M = 0.3048
 KNOTS_TO_MPS = 1852.0 / 3600.0
 
 
-class TrackSchemaError(ValueError):
-    """The table lacks a required column or has one of the wrong kind."""
-
-
 def normalize(df: pd.DataFrame, sort: bool = True) -> pd.DataFrame:
     """Return ``df`` as a valid track table: dtypes coerced, UTC times, sorted by track then time.
 
@@ -44,7 +42,7 @@ def normalize(df: pd.DataFrame, sort: bool = True) -> pd.DataFrame:
     """
     missing = [c for c in REQUIRED if c not in df.columns]
     if missing:
-        raise TrackSchemaError(f"track table lacks required column(s): {', '.join(missing)}")
+        raise TrackSchemaError(f"track table lacks required column(s): {', '.join(missing)}", tuple(missing))
     out = df.copy()
     out["time"] = to_utc(out["time"])
     out["track_id"] = out["track_id"].astype("string")

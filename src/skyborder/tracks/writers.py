@@ -17,6 +17,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
+from ..errors import OutputFormatError
 from . import schema
 
 FORMATS = {".csv": "csv", ".parquet": "parquet", ".pq": "parquet", ".geojson": "geojson", ".json": "geojson"}
@@ -24,15 +25,11 @@ PER_FIX = ("alt_m", "speed_mps", "heading_deg", "callsign", "squawk")
 PER_TRACK = ("icao24", "source")
 
 
-class WriteError(ValueError):
-    """The output format cannot be told from the file name."""
-
-
 def format_for(path: str) -> str:
     """``csv``, ``parquet`` or ``geojson`` from the extension of ``path``."""
     ext = os.path.splitext(path)[1].lower()
     if ext not in FORMATS:
-        raise WriteError(f"{path}: cannot tell the output format; use .csv, .parquet or .geojson")
+        raise OutputFormatError(f"{path}: cannot tell the output format; use .csv, .parquet or .geojson")
     return FORMATS[ext]
 
 
@@ -56,7 +53,7 @@ def write_tracks(df: pd.DataFrame, path: str, fmt: str | None = None) -> None:
             json.dump(to_geojson(df), handle, separators=(",", ":"))
             handle.write("\n")
     else:
-        raise WriteError(f"unknown output format {fmt!r}")
+        raise OutputFormatError(f"unknown output format {fmt!r}")
 
 
 def _plain(values: pd.Series) -> list:

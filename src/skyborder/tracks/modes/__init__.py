@@ -1,2 +1,2 @@
-"""Mode S / ADS-B: skyborder's own encoder (CRC-24, CPR), Beast/AVR framing, pyModeS-based
-decoding of frames to track fixes, and a traffic simulator."""
+"""Mode S / ADS-B, the reading side: CRC-24, Beast/AVR framing and pyModeS-based decoding of
+frames to track fixes. (The encoder lives in ``skyborder.sim``.)"""

@@ -41,7 +41,10 @@ def epoch_seconds(value: TimeLike) -> float | None:
         return None
     if isinstance(value, (int, float)):
         return float(value)
-    stamp = pd.Timestamp(value)
+    try:
+        stamp = pd.Timestamp(value)
+    except ValueError:
+        raise InputError(f"not a time: {value!r} (give ISO-8601, e.g. 2015-11-24T07:20:00Z)") from None
     if stamp.tzinfo is None:
         stamp = stamp.tz_localize("UTC")
     return stamp.timestamp()

@@ -1,14 +1,16 @@
-"""The command-line parser (alone here, so the CLI module stays thin)."""
+"""The command-line parser, alone: no command code and no heavy import here."""
 from __future__ import annotations
 
 import argparse
 
-from . import __version__
+from .. import __version__
 
 EXIT_CODES = """exit codes:
   0  success
   1  the run worked but bad input was skipped (details on stderr)
   2  usage error, unreadable input or unknown airspace: nothing was produced
+  3  internal error (a bug): the traceback is written to a file named on stderr
+  130  interrupted (Ctrl-C)
 """
 
 

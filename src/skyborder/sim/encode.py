@@ -15,7 +15,7 @@ import math
 
 import numpy as np
 
-from .crc import parity
+from ..tracks.modes.crc import parity
 
 CPR_BITS = 17
 CPR_SCALE = float(1 << CPR_BITS)

@@ -42,9 +42,9 @@ from urllib.parse import urlsplit
 
 import pandas as pd
 
-from .errors import BadInput, InputError
-from .tracks.readers.sniff import sniff_bytes
-from .tracks.readers.stream import StreamParser, rows_to_table
+from ..errors import BadInput, InputError
+from .readers.sniff import sniff_bytes
+from .readers.stream import StreamParser, rows_to_table
 
 ParserFactory = Callable[[str, BadInput], StreamParser]
 

@@ -22,11 +22,11 @@ from typing import Iterable
 import numpy as np
 import pandas as pd
 
-from ...geodesy import GEOD
-from ...errors import InputError
-from ..schema import FEET_TO_M, KNOTS_TO_MPS
+from ..geodesy import GEOD
+from ..errors import InputError
+from ..tracks.schema import FEET_TO_M, KNOTS_TO_MPS
 from . import encode
-from .framing import COUNTER_HZ, avr_line, beast_frame
+from ..tracks.modes.framing import COUNTER_HZ, avr_line, beast_frame
 
 POSITION_PERIOD_S = 0.5
 IDENT_PERIOD_S = 5.0
@@ -104,14 +104,14 @@ def scenario(name: str, duration_s: float = 600.0, aircraft: int = 50, seed: int
         return border_approach(duration_s)
     if name == "busy":
         return busy(aircraft, seed, duration_s)
-    raise ValueError(f"unknown scenario {name!r}; choose one of {', '.join(SCENARIOS)}")
+    raise InputError(f"unknown scenario {name!r}; choose one of {', '.join(SCENARIOS)}")
 
 
 def parse_target(text: str) -> tuple[str, int]:
     """``HOST:PORT`` (IPv6 as ``[::1]:PORT``) -> (host, port)."""
     host, sep, port = text.rpartition(":")
     if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
-        raise ValueError(f"push target must be HOST:PORT, got {text!r}")
+        raise InputError(f"push target must be HOST:PORT, got {text!r}")
     return host.strip("[]"), int(port)
 
 
@@ -209,7 +209,7 @@ def serialize(items: Iterable[Emission], fmt: str, start_time: float = 0.0) -> I
             if line is not None:
                 yield e.time_s, (line + "\r\n").encode()
         else:
-            raise ValueError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
+            raise InputError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
 
 
 def write(items: Iterable[Emission], fmt: str, path: str, start_time: float = 0.0) -> int:

@@ -15,13 +15,13 @@ from typing import TextIO
 import numpy as np
 import pandas as pd
 
-from .. import demo_data
-from ..demo_data.reconstruct import RU_OFFSET_M
+from . import evidence as demo_data
+from .reconstruct import RU_OFFSET_M
 from ..airspace import world
-from ..detect.engine import detect
+from ..detection.engine import detect
 from ..geodesy import GEOD
-from . import export
-from .radar_map import MapLabel, RadarMap, draw_radar_map, hms
+from ..report import export
+from ..report.radar_map import MapLabel, RadarMap, draw_radar_map, hms
 
 STATUTE_MILE_M = 1609.344
 NAUTICAL_MILE_M = 1852.0

@@ -14,6 +14,7 @@ import pandas as pd
 from ..geodesy import GEOD
 from ..tracks import schema
 
+DATA = resources.files("skyborder.demo") / "data"
 TRACK_FILES = ("tr_claim.csv", "ru_claim.csv")
 NAUTICAL_MILE_M = 1852.0
 
@@ -22,7 +23,7 @@ def tracks() -> pd.DataFrame:
     """Both reconstructed tracks (``TR-claim``, ``RU-claim``) as one track table; ``#`` lines are comments."""
     frames = []
     for name in TRACK_FILES:
-        with resources.as_file(resources.files(__name__) / name) as path:
+        with resources.as_file(DATA / name) as path:
             frames.append(pd.read_csv(path, comment="#", dtype={"callsign": "string"}))
     return schema.normalize(pd.concat(frames, ignore_index=True))
 
@@ -30,7 +31,7 @@ def tracks() -> pd.DataFrame:
 @cache
 def claims() -> dict:
     """The published claims, sources, warnings and places (``claims.json``)."""
-    return json.loads((resources.files(__name__) / "claims.json").read_text(encoding="utf-8"))
+    return json.loads((DATA / "claims.json").read_text(encoding="utf-8"))
 
 
 def warning_times() -> pd.DatetimeIndex:

@@ -1,4 +1,4 @@
-"""Rebuild the two reconstructed Su-24 tracks of 24 Nov 2015 (``python -m skyborder.demo_data.reconstruct``).
+"""Rebuild the two reconstructed Su-24 tracks of 24 Nov 2015 (``python -m skyborder.demo.reconstruct``).
 
 Neither side published coordinates, so each path is drawn from the published maps and statements
 (see ``claims.json``) as a flight program: straight legs and level turns at constant speed and
@@ -23,9 +23,9 @@ import shapely
 
 from ..airspace import world
 from ..geodesy import GEOD
-from . import warned_position
+from .evidence import warned_position
 
-HERE = Path(__file__).parent
+HERE = Path(__file__).parent / "data"
 TIP_LON, TIP_LAT = 36.15394, 35.80768  # southern tip of the Hatay salient in the embedded dataset
 FIX_INTERVAL_S = 4.0
 SPEED_MPS = 250.0  # 900 km/h: a plausible Su-24 cruise with stores
@@ -168,7 +168,7 @@ Assumed (not published): 250 m/s (900 km/h) throughout, 4 s radar fixes, level t
 radius, the westbound leg 600 m north of the salient's tip so that its chord inside the embedded
 TUR boundary is about the claimed 1.15 statute miles; times shifted so that entry is 07:24:05 UTC.
 Only the aircraft that was shot down is reconstructed, not its wingman.
-Regenerate: python -m skyborder.demo_data.reconstruct""",
+Regenerate: python -m skyborder.demo.reconstruct""",
     "RU-claim": """\
 APPROXIMATION: the Su-24 path as Russia described it, 24-27 Nov 2015. Not measured data.
 Reconstructed by skyborder from published statements (no coordinates were published):
@@ -179,7 +179,7 @@ Reconstructed by skyborder from published statements (no coordinates were publis
 Assumed (not published): the same pattern, speed (250 m/s), fix interval (4 s) and turns as the
 TR-claim path, moved 1.6 km south so its westbound leg passes about 1 km south of the salient's
 tip; times shifted so that its closest approach to TUR is at 07:24:05 UTC.
-Regenerate: python -m skyborder.demo_data.reconstruct""",
+Regenerate: python -m skyborder.demo.reconstruct""",
 }
 TRACK_FILES = {"TR-claim": "tr_claim.csv", "RU-claim": "ru_claim.csv"}
 

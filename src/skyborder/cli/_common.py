@@ -1,0 +1,23 @@
+"""What the command modules share: exit codes, output, reader options."""
+from __future__ import annotations
+
+import sys
+from argparse import Namespace
+from pathlib import Path
+
+EXIT_OK, EXIT_BAD_INPUT, EXIT_ERROR, EXIT_INTERNAL, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
+
+
+def emit(text: str, output: str | None = None) -> None:
+    """Write ``text`` (with a final newline) to the file ``output``, or to standard output."""
+    text = text if text.endswith("\n") else text + "\n"
+    if output:
+        Path(output).write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+
+
+def reader_options(args: Namespace) -> dict:
+    """Reader options given on the command line (only those set, so every reader accepts them)."""
+    given = {"tz": args.tz, "start_time": args.start_time}
+    return {name: value for name, value in given.items() if value}
