@@ -14,7 +14,7 @@ from skyborder.tracks.modes.crc import parity
 from skyborder.tracks.modes.framing import avr_line, beast_frame
 from skyborder.errors import BadInput, InputError
 from skyborder.tracks.readers.modes import AvrParser, BeastParser, read_avr, read_beast
-from skyborder.tracks.schema import KNOTS_TO_MPS
+from skyborder.units import KNOT_MPS as KNOTS_TO_MPS
 
 START = 1_448_349_840.0          # 2015-11-24 07:24:00 UTC
 CPR_HALF_CELL_M = 3.8            # at 35-37 N (see test_modes_encode.cpr_half_cell_m)

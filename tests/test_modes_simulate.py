@@ -10,7 +10,7 @@ from skyborder.airspace import world
 from skyborder.geodesy import GEOD
 from skyborder.sim import traffic as simulate
 from skyborder.tracks.modes import crc
-from skyborder.tracks.schema import KNOTS_TO_MPS
+from skyborder.units import KNOT_MPS as KNOTS_TO_MPS
 
 from loopback import tcp_sink
 

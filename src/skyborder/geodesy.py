@@ -12,8 +12,6 @@ import numpy as np
 import pyproj
 
 GEOD = pyproj.Geod(ellps="WGS84")
-EARTH_RADIUS_M = 6_371_008.8  # mean radius, only for rough bounds and margins
-METRES_PER_DEGREE = np.pi * EARTH_RADIUS_M / 180.0
 
 
 def wrap_lon(lon: np.ndarray | float) -> np.ndarray | float:

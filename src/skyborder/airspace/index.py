@@ -25,7 +25,8 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from ..geodesy import METRES_PER_DEGREE
+from ..arrays import expand_ranges, isin_sorted
+from ..units import MEAN_METRES_PER_DEGREE, MIN_METRES_PER_DEGREE_LAT, MIN_METRES_PER_DEGREE_LON
 from . import kernels
 from .antimeridian import fold_into_world
 from .model import Airspace
@@ -82,14 +83,6 @@ def _split_long_edges(edges: EdgeSet, max_len_deg: float) -> tuple[np.ndarray, .
             edges.x1[parent] + f1 * dx[parent], edges.y1[parent] + f1 * dy[parent], parent)
 
 
-def _expand_ranges(lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """For integer ranges [lo, hi] return (owner index, value) of every member."""
-    counts = (hi - lo + 1).astype(np.int64)
-    owner = np.repeat(np.arange(len(lo)), counts)
-    offset = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
-    return owner, lo[owner] + offset
-
-
 def _edges_in_cells(edges: EdgeSet, deg: float, nx: int, ny: int, eps: float) -> tuple[np.ndarray, np.ndarray]:
     """(cell number ``iy * nx + ix``, edge) for every grid cell (widened by ``eps``) an edge meets."""
     x1, y1, x2, y2 = edges.x1, edges.y1, edges.x2, edges.y2
@@ -97,8 +90,8 @@ def _edges_in_cells(edges: EdgeSet, deg: float, nx: int, ny: int, eps: float) ->
     ix1 = np.clip(np.floor((np.maximum(x1, x2) + eps + 180.0) / deg), 0, nx - 1).astype(np.int64)
     iy0 = np.clip(np.floor((np.minimum(y1, y2) - eps + 90.0) / deg), 0, ny - 1).astype(np.int64)
     iy1 = np.clip(np.floor((np.maximum(y1, y2) + eps + 90.0) / deg), 0, ny - 1).astype(np.int64)
-    owner, ix = _expand_ranges(ix0, ix1)
-    owner2, iy = _expand_ranges(iy0[owner], iy1[owner])
+    owner, ix = expand_ranges(ix0, ix1)
+    owner2, iy = expand_ranges(iy0[owner], iy1[owner])
     edge, ix = owner[owner2], ix[owner2]
     # drop cells whose four (widened) corners all lie strictly on one side of the edge's line
     dx, dy = x2[edge] - x1[edge], y2[edge] - y1[edge]
@@ -188,9 +181,9 @@ class SparseCellIndex:
         self.nx = int(round(360.0 / cell_deg))
         ix0, iy0 = self._ix(xmin), self._iy(ymin)
         ix1, iy1 = self._ix(xmax), self._iy(ymax)
-        owner, ix = _expand_ranges(ix0, ix1)
+        owner, ix = expand_ranges(ix0, ix1)
         iy_lo, iy_hi = iy0[owner], iy1[owner]
-        owner2, iy = _expand_ranges(iy_lo, iy_hi)
+        owner2, iy = expand_ranges(iy_lo, iy_hi)
         keys = iy * self.nx + ix[owner2]
         items = item[owner[owner2]]
         order = np.argsort(keys, kind="stable")
@@ -211,8 +204,8 @@ class SparseCellIndex:
         A pair is returned at least once for every item whose cells overlap the box's cells;
         duplicates are removed.
         """
-        owner, ix = _expand_ranges(self._ix(xmin), self._ix(xmax))
-        owner2, iy = _expand_ranges(self._iy(ymin)[owner], self._iy(ymax)[owner])
+        owner, ix = expand_ranges(self._ix(xmin), self._ix(xmax))
+        owner2, iy = expand_ranges(self._iy(ymin)[owner], self._iy(ymax)[owner])
         keys = iy * self.nx + ix[owner2]
         box = owner[owner2]
         pos = np.searchsorted(self.keys, keys)
@@ -220,7 +213,7 @@ class SparseCellIndex:
         hit = (len(self.keys) > 0) & (self.keys[pos_c] == keys)
         box, pos = box[hit], pos_c[hit]
         counts = self.starts[pos + 1] - self.starts[pos]
-        owner3, idx = _expand_ranges(self.starts[pos], self.starts[pos] + counts - 1)
+        owner3, idx = expand_ranges(self.starts[pos], self.starts[pos] + counts - 1)
         n_items = int(self.items.max()) + 1 if len(self.items) else 1
         pairs = np.unique(box[owner3] * n_items + self.items[idx])
         return pairs // n_items, pairs % n_items
@@ -340,7 +333,7 @@ class AirspaceIndex:
         x1, y1, x2, y2, parent = _split_long_edges(edges, self.cell_deg / 4.0)
         owner = edges.airspace[parent]
         # margin in degrees around each sub-edge point (longitude margin grows with latitude)
-        my = self.margin_m / METRES_PER_DEGREE
+        my = self.margin_m / MEAN_METRES_PER_DEGREE
         coslat = np.maximum(np.cos(np.radians(np.maximum(np.abs(y1), np.abs(y2)) + my)), 1e-3)
         mx = np.minimum(my / coslat, 180.0)
         boundary_pairs = []
@@ -437,7 +430,7 @@ class AirspaceIndex:
                     continue  # too small to hold a cell its boundary does not touch
                 gx, gy = np.meshgrid(np.arange(ix0, ix1 + 1), np.arange(iy0, iy1 + 1))
                 cell = (gy * self.nx + gx).ravel()
-                cell = cell[~_isin_sorted(cell * n_air + a, boundary_keys)]
+                cell = cell[~isin_sorted(cell * n_air + a, boundary_keys)]
                 cx = (cell % self.nx + 0.5) * self.cell_deg - 180.0
                 cy = (cell // self.nx + 0.5) * self.cell_deg - 90.0
                 inside = shapely.contains_xy(geom, cx, cy)
@@ -459,15 +452,15 @@ class AirspaceIndex:
             n_air = len(self.airspaces)
             cell, air = self.boundary_pairs // n_air, self.boundary_pairs % n_air
             ix, iy = cell % self.nx, cell // self.nx
-            grow_y = int(np.ceil(distance_m / (110_000.0 * self.cell_deg))) + 1
+            grow_y = int(np.ceil(distance_m / (MIN_METRES_PER_DEGREE_LAT * self.cell_deg))) + 1
             poleward = np.minimum(np.maximum(np.abs(iy * self.cell_deg - 90.0),
                                              np.abs((iy + 1) * self.cell_deg - 90.0)) + grow_y * self.cell_deg, 90.0)
-            metres_per_cell_x = 111_000.0 * np.cos(np.radians(poleward)) * self.cell_deg
+            metres_per_cell_x = MIN_METRES_PER_DEGREE_LON * np.cos(np.radians(poleward)) * self.cell_deg
             with np.errstate(divide="ignore"):
                 grow_x = np.where(metres_per_cell_x > 0, np.ceil(distance_m / metres_per_cell_x) + 1, self.nx)
             grow_x = np.minimum(grow_x, self.nx // 2).astype(np.int64)
-            owner, dx = _expand_ranges(-grow_x, grow_x)
-            owner2, dy = _expand_ranges(np.full(len(owner), -grow_y), np.full(len(owner), grow_y))
+            owner, dx = expand_ranges(-grow_x, grow_x)
+            owner2, dy = expand_ranges(np.full(len(owner), -grow_y), np.full(len(owner), grow_y))
             pair = owner[owner2]
             gx = (ix[pair] + dx[owner2]) % self.nx
             gy = iy[pair] + dy
@@ -618,7 +611,7 @@ class AirspaceIndex:
     def _classify_crowded(self, s: np.ndarray, lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
         """Points in fine cells where too many airspaces meet for a lookup table (shapely)."""
         fc = self._fine
-        owner, slot = _expand_ranges(fc.slot_start[s], fc.slot_start[s + 1] - 1)
+        owner, slot = expand_ranges(fc.slot_start[s], fc.slot_start[s + 1] - 1)
         air = fc.slot_air[slot]
         inside, _ = self._exact(air, lon[owner], lat[owner])
         hashes = self._combo_hashes()[fc.base[s]]
@@ -637,8 +630,3 @@ class AirspaceIndex:
         x1, y1, x2, y2, parent = _split_long_edges(self.edges, self.edge_cell_deg)
         return SparseCellIndex(self.edge_cell_deg, np.minimum(x1, x2), np.minimum(y1, y2),
                                np.maximum(x1, x2), np.maximum(y1, y2), parent)
-
-
-def _isin_sorted(values: np.ndarray, sorted_keys: np.ndarray) -> np.ndarray:
-    pos = np.clip(np.searchsorted(sorted_keys, values), 0, max(len(sorted_keys) - 1, 0))
-    return (len(sorted_keys) > 0) & (sorted_keys[pos] == values)

@@ -33,13 +33,12 @@ from os import PathLike
 import numpy as np
 import shapely
 
+from ..units import FOOT_M, NAUTICAL_MILE_M
 from ..geodesy import GEOD, geodesic_circle, unwrap_lon
 from ..errors import BadInput
 from .model import Airspace
 from .zones import read_bytes, repair
 
-FOOT_M = 0.3048
-NAUTICAL_MILE_M = 1852.0
 MAX_STEP_DEG = 0.5
 MAX_RADIUS_NM = 5000.0
 

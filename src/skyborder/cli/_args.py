@@ -55,7 +55,8 @@ def build_parser() -> argparse.ArgumentParser:
     detect.add_argument("--near", type=float, default=20_000.0, metavar="M",
                         help="report the closest approach of tracks that come within M metres but never enter "
                              "(default 20000; 0 disables)")
-    detect.add_argument("--format", choices=("table", "csv", "json", "geojson"), default="table")
+    detect.add_argument("--format", choices=("table", "csv", "json", "geojson", "geoparquet"), default="table",
+                        help="table (readable), csv, json, geojson (passages as lines), geoparquet (needs -o)")
     detect.add_argument("--output", "-o", metavar="FILE", help="write here instead of standard output")
     detect.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
 

@@ -20,6 +20,8 @@ def run(args: Namespace) -> int:
 
     if args.max_gap <= 0 or args.near < 0:
         raise InputError("--max-gap must be > 0 and --near >= 0")
+    if args.format == "geoparquet" and not args.output:
+        raise InputError("--format geoparquet needs --output FILE")
     bad = BadInput(echo=sys.stderr)
     airspaces = world.select(args.airspace or "all") if (args.airspace or not args.zones) else []
     for zone_file in args.zones:
@@ -30,6 +32,10 @@ def run(args: Namespace) -> int:
     tracks = annotate(tracks)
     result = detect(tracks, airspaces, max_gap_s=args.max_gap, near_m=args.near,
                     progress=not args.quiet and sys.stderr.isatty())
+    if args.format == "geoparquet":
+        export.write_geoparquet(result, tracks, args.output)
+        bad.print_summary()
+        return EXIT_BAD_INPUT if bad.total else EXIT_OK
     writers = {
         "table": lambda: export.to_table(result),
         "csv": lambda: export.to_csv(result),

@@ -20,12 +20,10 @@ from .reconstruct import RU_OFFSET_M
 from ..airspace import world
 from ..detection.engine import detect
 from ..geodesy import GEOD
+from ..units import FOOT_M, NAUTICAL_MILE_M, STATUTE_MILE_M
 from ..report import export
 from ..report.radar_map import MapLabel, RadarMap, draw_radar_map, hms
 
-STATUTE_MILE_M = 1609.344
-NAUTICAL_MILE_M = 1852.0
-FOOT_M = 0.3048
 EPOCH = pd.Timestamp(0, tz="UTC")
 SU24_CRUISE_KMH = 960.0
 WARNING_REACH_M = 200_000.0  # report the distance to TUR at every warning, however far  # the KU Leuven physicists' figure

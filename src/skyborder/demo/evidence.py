@@ -12,11 +12,11 @@ from importlib import resources
 import pandas as pd
 
 from ..geodesy import GEOD
+from ..units import NAUTICAL_MILE_M
 from ..tracks import schema
 
 DATA = resources.files("skyborder.demo") / "data"
 TRACK_FILES = ("tr_claim.csv", "ru_claim.csv")
-NAUTICAL_MILE_M = 1852.0
 
 
 def tracks() -> pd.DataFrame:

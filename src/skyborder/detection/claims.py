@@ -5,7 +5,8 @@ import numpy as np
 import shapely
 
 from ..airspace import world
-from ..airspace.index import AirspaceIndex, _expand_ranges
+from ..airspace.index import AirspaceIndex
+from ..arrays import expand_ranges
 
 
 def disputed_with(index: AirspaceIndex, arrays, air: np.ndarray, f0: np.ndarray, f1: np.ndarray,
@@ -22,7 +23,7 @@ def disputed_with(index: AirspaceIndex, arrays, air: np.ndarray, f0: np.ndarray,
         if airspace.kind != "country" or airspace.name not in rivals:
             continue
         rows = np.flatnonzero(air == a)
-        owner, fix = _expand_ranges(f0[rows], np.maximum(f1[rows], f0[rows] - 1))
+        owner, fix = expand_ranges(f0[rows], np.maximum(f1[rows], f0[rows] - 1))
         lon = np.concatenate([arrays.lon[fix], entry_lon[rows], exit_lon[rows]])
         lat = np.concatenate([arrays.lat[fix], entry_lat[rows], exit_lat[rows]])
         who = np.concatenate([owner, np.arange(len(rows)), np.arange(len(rows))])

@@ -14,7 +14,8 @@ from dataclasses import dataclass
 import numpy as np
 import shapely
 
-from ..airspace.index import AirspaceIndex, _expand_ranges
+from ..airspace.index import AirspaceIndex
+from ..arrays import expand_ranges
 from ..geodesy import GEOD, wrap_lon
 
 CHORD_M = 1_000.0
@@ -54,7 +55,7 @@ class InsideStretches:
 
 def _chords(segs: Segments) -> tuple[np.ndarray, ...]:
     n = np.maximum(np.ceil(segs.length / CHORD_M), 1).astype(np.int64)
-    seg_v, k = _expand_ranges(np.zeros(len(n), np.int64), n)  # chord ends, each computed once
+    seg_v, k = expand_ranges(np.zeros(len(n), np.int64), n)  # chord ends, each computed once
     s_v = segs.length[seg_v] * k / n[seg_v]
     xv, yv = segs.point(seg_v, s_v)
     a = np.flatnonzero(k < n[seg_v])
@@ -171,7 +172,7 @@ def inside_stretches(index: AirspaceIndex, segs: Segments, start_inside: np.ndar
     # stretches: between consecutive cuts (0, crossings..., length)
     counts = last - first  # crossings per group
     n_stretch = counts + 1
-    owner, j = _expand_ranges(np.zeros(len(groups), np.int64), n_stretch - 1)
+    owner, j = expand_ranges(np.zeros(len(groups), np.int64), n_stretch - 1)
     lo = np.where(j == 0, 0.0, s[np.minimum(first[owner] + j - 1, len(s) - 1)])
     hi = np.where(j == counts[owner], segs.length[g_seg[owner]], s[np.minimum(first[owner] + j, len(s) - 1)])
     state = np.zeros(len(owner), bool)

@@ -20,8 +20,10 @@ from functools import lru_cache
 import numpy as np
 import shapely
 
-from ..airspace.index import AirspaceIndex, _expand_ranges
-from ..geodesy import GEOD, METRES_PER_DEGREE, wrap_lon
+from ..airspace.index import AirspaceIndex
+from ..arrays import expand_ranges, groups
+from ..geodesy import GEOD, wrap_lon
+from ..units import MAX_METRES_PER_DEGREE_LON, MEAN_METRES_PER_DEGREE, MIN_METRES_PER_DEGREE_LAT, MIN_METRES_PER_DEGREE_LON
 
 EDGE_SPLIT_M = 1_000.0
 SAMPLES_PER_PASSAGE = 400
@@ -32,8 +34,6 @@ GOLDEN_TOL_M = 0.05
 # a geodesic on WGS84 is at least this fraction of its Andoyer-Lambert approximation (which is
 # good to ~1e-5 of the distance): a safe lower bound with a 100-fold margin
 ANDOYER_LOWER = 0.999
-MIN_METRES_PER_DEG_LAT = 110_000.0  # less than the meridional degree anywhere (110.57 km)
-MIN_METRES_PER_DEG_LON = 111_000.0  # times cos(latitude): less than a parallel degree
 VERTEX_SPACING_DEG = 0.005  # boundary points for nearest-edge guesses
 APPROX_NEIGHBOURS = 2  # nearest boundary points whose edges rank samples
 NEAR_TIER_M = 25_000.0  # near-miss search radius steps (added to near_m), doubled per tier
@@ -54,7 +54,7 @@ class _AirspaceEdges:
         self.tree = shapely.STRtree(shapely.linestrings(np.stack([np.column_stack([x1, y1]),
                                                                   np.column_stack([x2, y2])], axis=1)))
         pieces = np.maximum(np.ceil(np.hypot(x2 - x1, y2 - y1) / VERTEX_SPACING_DEG), 1).astype(np.int64)
-        parent, k = _expand_ranges(np.zeros(len(pieces), np.int64), pieces)
+        parent, k = expand_ranges(np.zeros(len(pieces), np.int64), pieces)
         f = k / pieces[parent]
         self.vertex_edge = self.edge[parent]
         self.kd = cKDTree(_unit(x1[parent] + f * (x2 - x1)[parent], y1[parent] + f * (y2 - y1)[parent]))
@@ -81,13 +81,6 @@ def _edges_of(index: AirspaceIndex, air: int) -> _AirspaceEdges:
     return _airspace_edges(id(index), int(air), index)
 
 
-def _by_airspace(air: np.ndarray):
-    """(airspace, positions) groups of an array of airspace numbers."""
-    order = np.argsort(air, kind="stable")
-    cuts = np.flatnonzero(np.diff(air[order])) + 1
-    return [(int(air[g[0]]), g) for g in np.split(order, cuts)] if len(order) else []
-
-
 # ----- exact distance to edges -------------------------------------------------------------
 class _Pieces:
     """Edges of (owner, edge) pairs split into pieces of <= EDGE_SPLIT_M, flattened as vertices."""
@@ -97,8 +90,8 @@ class _Pieces:
         x1, y1, x2, y2 = e.x1[edge], e.y1[edge], e.x2[edge], e.y2[edge]
         x2 = x1 + wrap_lon(x2 - x1)
         seg_deg = np.hypot((x2 - x1) * np.cos(np.radians(0.5 * (y1 + y2))), y2 - y1)
-        pieces = np.maximum(np.ceil(seg_deg * METRES_PER_DEGREE / EDGE_SPLIT_M), 1).astype(np.int64)
-        pair, k = _expand_ranges(np.zeros(len(edge), np.int64), pieces)  # pieces + 1 vertices
+        pieces = np.maximum(np.ceil(seg_deg * MEAN_METRES_PER_DEGREE / EDGE_SPLIT_M), 1).astype(np.int64)
+        pair, k = expand_ranges(np.zeros(len(edge), np.int64), pieces)  # pieces + 1 vertices
         f = k / pieces[pair]
         self.owner, self.pair = owner, pair
         self.x = x1[pair] + f * (x2 - x1)[pair]
@@ -127,7 +120,7 @@ def _lower_bound(qlon, qlat, index: AirspaceIndex, edge) -> np.ndarray:
     d2 = _andoyer(qlon, qlat, e.x2[edge], e.y2[edge])
     # every point of a lon/lat-straight edge lies within half its (over-estimated) length of an end
     coslat = np.cos(np.radians(np.minimum(np.abs(e.y1[edge]), np.abs(e.y2[edge]))))
-    half = 0.5 * np.hypot(wrap_lon(e.x2[edge] - e.x1[edge]) * coslat, e.y2[edge] - e.y1[edge]) * 112_000.0
+    half = 0.5 * np.hypot(wrap_lon(e.x2[edge] - e.x1[edge]) * coslat, e.y2[edge] - e.y1[edge]) * MAX_METRES_PER_DEGREE_LON
     return ANDOYER_LOWER * np.minimum(d1, d2) - half - 1.0
 
 
@@ -150,14 +143,14 @@ def _andoyer(lon1, lat1, lon2, lat2) -> np.ndarray:
 def _edges_in_boxes(index: AirspaceIndex, air: np.ndarray, lon, lat, radius) -> tuple[np.ndarray, np.ndarray]:
     """(point, edge) for the edges of each point's airspace whose box meets the box of
     ``radius`` metres around the point (longitude wrapped; a pair may repeat)."""
-    dlat = radius / MIN_METRES_PER_DEG_LAT + 1e-9
+    dlat = radius / MIN_METRES_PER_DEGREE_LAT + 1e-9
     top = np.abs(lat) + dlat
     with np.errstate(divide="ignore"):
-        dlon = np.where(top < 89.0, dlat * MIN_METRES_PER_DEG_LAT / (MIN_METRES_PER_DEG_LON * np.cos(
+        dlon = np.where(top < 89.0, dlat * MIN_METRES_PER_DEGREE_LAT / (MIN_METRES_PER_DEGREE_LON * np.cos(
             np.radians(np.minimum(top, 89.0)))), 360.0)
     dlon = np.minimum(dlon + 1e-9, 360.0)
     owners, edges = [], []
-    for a, pts in _by_airspace(air):
+    for a, pts in groups(air):
         ae = _edges_of(index, a)
         for shift in (0.0, 360.0, -360.0):
             x0, x1 = lon[pts] - dlon[pts] + shift, lon[pts] + dlon[pts] + shift
@@ -177,7 +170,7 @@ def _edges_in_boxes(index: AirspaceIndex, air: np.ndarray, lon, lat, radius) -> 
 def _nearest_edges(index: AirspaceIndex, air: np.ndarray, lon, lat, k: int = 1) -> np.ndarray:
     """For each point, k edges (n, k) of its airspace starting at the boundary points nearest to it."""
     out = np.empty((len(air), k), dtype=np.int64)
-    for a, pts in _by_airspace(air):
+    for a, pts in groups(air):
         out[pts] = _edges_of(index, a).nearest(lon[pts], lat[pts], k)
     return out
 
@@ -224,9 +217,9 @@ def path_extremes(arrays, pos, index: AirspaceIndex, air: np.ndarray, lo_fix: np
         return np.zeros(0), np.zeros(0, np.int64), np.zeros(0)
     # samples: an even grid plus the fixes strictly inside
     count = np.minimum(SAMPLES_PER_PASSAGE, np.maximum(((hi - lo) / 10.0).astype(np.int64), 2))
-    item, k = _expand_ranges(np.zeros(n, np.int64), count - 1)
+    item, k = expand_ranges(np.zeros(n, np.int64), count - 1)
     G = lo[item] + (hi - lo)[item] * k / (count[item] - 1)
-    f_owner, fix = _expand_ranges(lo_fix + 1, np.minimum(hi_fix, last))
+    f_owner, fix = expand_ranges(lo_fix + 1, np.minimum(hi_fix, last))
     inner = (total[fix] > lo[f_owner]) & (total[fix] < hi[f_owner])
     item, G = np.r_[item, f_owner[inner]], np.r_[G, total[fix[inner]]]
     order = np.lexsort((G, item))
@@ -270,7 +263,7 @@ def _approx_distance(index: AirspaceIndex, air: np.ndarray, lon: np.ndarray, lat
     edges = _nearest_edges(index, air, lon, lat, APPROX_NEIGHBOURS)
     before = np.maximum(edges - 1, 0)  # the edge ending at that boundary point, if of the same airspace
     edges = np.concatenate([edges, np.where(e.airspace[before] == air[:, None], before, edges)], axis=1)
-    k = METRES_PER_DEGREE
+    k = MEAN_METRES_PER_DEGREE
     c = np.cos(np.radians(lat))[:, None]
     ax, ay = wrap_lon(e.x1[edges] - lon[:, None]) * c * k, (e.y1[edges] - lat[:, None]) * k
     bx, by = wrap_lon(e.x2[edges] - lon[:, None]) * c * k, (e.y2[edges] - lat[:, None]) * k
@@ -347,7 +340,7 @@ def _fixes_near(arrays, index: AirspaceIndex, seg_len: np.ndarray, near_m: float
         near = index.cells_near(near_m + NEAR_TIER_M * 2.0 ** t)
         lo = np.searchsorted(near, cell[sel] * n_air)
         hi = np.searchsorted(near, (cell[sel] + 1) * n_air)
-        owner, at = _expand_ranges(lo, hi - 1)
+        owner, at = expand_ranges(lo, hi - 1)
         fixes.append(sel[owner])
         airs.append(near[at] % n_air)
     return np.concatenate(fixes), np.concatenate(airs)

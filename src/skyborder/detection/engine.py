@@ -17,7 +17,8 @@ import numpy as np
 import pandas as pd
 
 from ..airspace import world
-from ..airspace.index import AirspaceIndex, _expand_ranges
+from ..airspace.index import AirspaceIndex
+from ..arrays import expand_ranges, range_reduce
 from ..airspace.model import Airspace
 from ..geodesy import GEOD, wrap_lon
 from ..tracks import schema
@@ -25,13 +26,9 @@ from . import distance
 from .claims import disputed_with
 from .crossings import Segments, inside_stretches
 from .paths import Positions, TrackArrays, is_normalized, segment_table
+from . import result as results
+from .result import RESULT_COLUMNS, with_nationality
 
-RESULT_COLUMNS = [
-    "track_id", "airspace", "entry_time", "exit_time", "duration_s", "entry_lat", "entry_lon",
-    "exit_lat", "exit_lon", "max_depth_m", "max_depth_lat", "max_depth_lon", "length_inside_m",
-    "min_alt_m", "max_alt_m", "fixes_inside", "max_gap_s", "status", "disputed_with",
-    "closest_approach_m", "closest_approach_time", "closest_approach_lat", "closest_approach_lon",
-]
 
 
 def detect(tracks: pd.DataFrame, airspaces: str | list[Airspace] | AirspaceIndex = "all", max_gap_s: float = 60.0,
@@ -59,9 +56,9 @@ def detect(tracks: pd.DataFrame, airspaces: str | list[Airspace] | AirspaceIndex
             bar.update(len(chunk))
     frames = [f for f in frames if len(f)]
     if not frames or not index.airspaces:
-        return _empty_result()
+        return results.empty()
     result = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
-    return _with_nationality(result, table)
+    return with_nationality(result, table)
 
 
 def _chunks(table: pd.DataFrame, size: int):
@@ -81,12 +78,12 @@ def _chunks(table: pd.DataFrame, size: int):
 def _detect_chunk(table: pd.DataFrame, index: AirspaceIndex, max_gap_s: float, near_m: float) -> pd.DataFrame:
     arrays = TrackArrays.from_table(table)
     if len(arrays) == 0:
-        return _empty_result()
+        return results.empty()
     passages = find_passages(arrays, index, max_gap_s)
     near = _near_table(arrays, index, passages, near_m) if near_m > 0 else None
     frames = [f for f in (passages.table, near) if f is not None and len(f)]
     if not frames:
-        return _empty_result()
+        return results.empty()
     result = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
     # order along each track: open-start passages first, near misses at their closest time
     start = result["entry_time"].where(result["status"] != "open_start", pd.Timestamp.min.tz_localize("UTC"))
@@ -102,7 +99,7 @@ def _near_table(arrays: TrackArrays, index: AirspaceIndex, passages: Passages, n
     track, air, value, j, s = distance.closest_approaches(arrays, index, pos, entered, near_m)
     lon, lat = pos.point(j, s)
     names = np.array([a.name for a in index.airspaces], dtype=object)
-    frame = _empty_result().reindex(range(len(value)))
+    frame = results.empty().reindex(range(len(value)))
     frame["track_id"] = arrays.track_ids[track]
     frame["airspace"] = names[air]
     frame["status"] = "near"
@@ -112,27 +109,6 @@ def _near_table(arrays: TrackArrays, index: AirspaceIndex, passages: Passages, n
     frame["closest_approach_time"] = arrays.timestamps(pos.time(j, s))
     frame["closest_approach_lat"] = lat
     frame["closest_approach_lon"] = wrap_lon(lon)
-    return frame
-
-
-NATIONALITY_COLUMNS = ("country", "operator", "military")
-
-
-def _with_nationality(result: pd.DataFrame, tracks: pd.DataFrame) -> pd.DataFrame:
-    present = [c for c in NATIONALITY_COLUMNS if c in tracks]
-    if not present:
-        return result
-    per_track = tracks.groupby("track_id", sort=False)[present].first()
-    return result.join(per_track, on="track_id")
-
-
-def _empty_result() -> pd.DataFrame:
-    """A result with no rows and the right column types."""
-    kinds = {"track_id": "object", "airspace": "object", "status": "object", "disputed_with": "object",
-             "fixes_inside": "int64"}
-    frame = pd.DataFrame({c: pd.Series(dtype=kinds.get(c, "float64")) for c in RESULT_COLUMNS})
-    for c in ("entry_time", "exit_time", "closest_approach_time"):
-        frame[c] = pd.Series(dtype="datetime64[ns, UTC]")
     return frame
 
 
@@ -169,7 +145,7 @@ class _MemberLists:
 
     def expand(self, combo: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(position in ``combo``, airspace) for every airspace of each combination id."""
-        owner, pos = _expand_ranges(self.starts[combo], self.starts[combo] + self.sizes[combo] - 1)
+        owner, pos = expand_ranges(self.starts[combo], self.starts[combo] + self.sizes[combo] - 1)
         return owner, self.flat[pos] if len(self.flat) else np.zeros(0, np.int32)
 
 
@@ -252,14 +228,6 @@ def _merge_pieces(arrays, index, combo, pos: Positions, fix, air, lo, hi, max_ga
     return _passage_table(arrays, index, combo, pos, p_track, p_air, e_fix, e_s, x_fix, x_s, max_gap_s)
 
 
-def _range_reduce(ufunc, values: np.ndarray, lo: np.ndarray, hi: np.ndarray, initial: float) -> np.ndarray:
-    """``ufunc`` reduction of values[lo..hi] (inclusive) per range; ``initial`` for empty ranges."""
-    out = np.full(len(lo), initial, dtype=float)
-    owner, idx = _expand_ranges(lo, np.maximum(hi, lo - 1))
-    ufunc.at(out, owner, values[idx])
-    return out
-
-
 def _passage_table(arrays, index, combo, pos: Positions, track, air, e_fix, e_s, x_fix, x_s,
                    max_gap_s) -> Passages:
     seg_len = pos.seg_len
@@ -276,11 +244,11 @@ def _passage_table(arrays, index, combo, pos: Positions, track, air, e_fix, e_s,
     f0 = np.where(e_s > 0, e_fix + 1, e_fix)
     f1 = np.where((x_s > 0) & (x_s >= seg_len[x_fix]) & (x_fix < arrays.last[x_fix]), x_fix + 1, x_fix)
     fixes_inside = np.maximum(f1 - f0 + 1, 0)
-    min_alt = np.fmin(np.fmin(alt_entry, alt_exit), _range_reduce(np.fmin, arrays.alt, f0, f1, np.nan))
-    max_alt = np.fmax(np.fmax(alt_entry, alt_exit), _range_reduce(np.fmax, arrays.alt, f0, f1, np.nan))
+    min_alt = np.fmin(np.fmin(alt_entry, alt_exit), range_reduce(np.fmin, arrays.alt, f0, f1, np.nan))
+    max_alt = np.fmax(np.fmax(alt_entry, alt_exit), range_reduce(np.fmax, arrays.alt, f0, f1, np.nan))
     dt = np.r_[np.diff(arrays.t), 0.0]
     last_seg = np.where(x_s > 0, x_fix, x_fix - 1)
-    max_gap = _range_reduce(np.fmax, dt, e_fix, last_seg, 0.0)
+    max_gap = range_reduce(np.fmax, dt, e_fix, last_seg, 0.0)
     cum = pos.from_start
     length_inside = (cum[x_fix] + x_s) - (cum[e_fix] + e_s)
     status = np.where(inside_first, "open_start", np.where(inside_last, "open_end",

@@ -1,4 +1,7 @@
-"""Detection results out: a readable table, CSV, JSON and GeoJSON."""
+"""Detection results out: a readable table, CSV, JSON, GeoJSON and GeoParquet.
+
+Columns, their order and the JSON keys come from the one result schema (``detection.result``).
+"""
 from __future__ import annotations
 
 import json
@@ -8,13 +11,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-# the keys of a passage in JSON output, in order
-JSON_KEYS = [
-    "track_id", "airspace", "entry_time", "exit_time", "duration_s", "entry_lat", "entry_lon",
-    "exit_lat", "exit_lon", "max_depth_m", "length_inside_m", "min_alt_m", "max_alt_m",
-    "fixes_inside", "max_gap_s", "status", "disputed_with", "closest_approach_m", "closest_approach_time",
-]
-TIME_COLUMNS = ("entry_time", "exit_time", "closest_approach_time")
+from ..detection.result import JSON_KEYS, TIME_COLUMNS, passage_path, to_geodataframe
+
 
 
 def iso_utc(value: Any) -> str | None:
@@ -100,7 +98,8 @@ def _alt_range(lo: float, hi: float) -> str:
 
 
 def to_geojson(result: pd.DataFrame, tracks: pd.DataFrame) -> str:
-    """Passages as LineStrings (entry point, fixes inside, exit point); near misses as Points."""
+    """Passages as LineStrings (their inside path: entry point, fixes inside, exit point); near
+    misses as the Point of their closest approach."""
     features = []
     by_track = {tid: g for tid, g in tracks.groupby("track_id", sort=False)}
     for row in result.to_dict("records"):
@@ -108,16 +107,17 @@ def to_geojson(result: pd.DataFrame, tracks: pd.DataFrame) -> str:
         if row["status"] == "near":
             geometry = {"type": "Point", "coordinates": [row["closest_approach_lon"], row["closest_approach_lat"]]}
         else:
-            fixes = by_track[row["track_id"]]
-            lo = row["entry_time"] if not pd.isna(row["entry_time"]) else fixes["time"].iloc[0]
-            hi = row["exit_time"] if not pd.isna(row["exit_time"]) else fixes["time"].iloc[-1]
-            inner = fixes[(fixes["time"] > lo) & (fixes["time"] < hi)]
-            coords = [[float(x), float(y)] for x, y in zip(inner["lon"], inner["lat"])]
-            if not pd.isna(row["entry_lon"]):
-                coords.insert(0, [row["entry_lon"], row["entry_lat"]])
-            if not pd.isna(row["exit_lon"]):
-                coords.append([row["exit_lon"], row["exit_lat"]])
+            path = passage_path(row, by_track[row["track_id"]])
+            coords = [[float(x), float(y)] for x, y in zip(path.lon, path.lat)]
             geometry = {"type": "LineString", "coordinates": coords} if len(coords) > 1 else \
                 {"type": "Point", "coordinates": coords[0] if coords else None}
         features.append({"type": "Feature", "geometry": geometry, "properties": props})
     return json.dumps({"type": "FeatureCollection", "features": features}, ensure_ascii=False)
+
+
+def write_geoparquet(result: pd.DataFrame, tracks: pd.DataFrame, path: str) -> None:
+    """The result as GeoParquet (geometry as in :func:`to_geojson`; ``disputed_with`` joined by
+    ``;``), readable by ``geopandas.read_parquet`` and QGIS."""
+    frame = to_geodataframe(result, tracks)
+    frame["disputed_with"] = [";".join(v) for v in frame["disputed_with"]]
+    frame.to_parquet(path, index=False)

@@ -1,4 +1,5 @@
-"""A radar-scope style map of tracks, airspaces and detected passages (PNG, matplotlib Agg).
+"""A radar-scope style map of tracks, airspaces and detected passages (PNG; a matplotlib ``Figure``
+drawn with the Agg canvas, so importing this module changes no global matplotlib state).
 
 Everything is drawn in an azimuthal equidistant projection (pyproj AEQD, WGS84) centred on the
 scene, so distances and the scale bar are true metres near the centre (the scale error is below
@@ -12,19 +13,18 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import matplotlib
+import numpy as np
+import pandas as pd
+import pyproj
+import shapely
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from matplotlib.patches import Circle, PathPatch, Rectangle
+from matplotlib.path import Path as MplPath
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-import pyproj  # noqa: E402
-import shapely  # noqa: E402
-from matplotlib.patches import PathPatch  # noqa: E402
-from matplotlib.path import Path as MplPath  # noqa: E402
-
-from ..airspace.model import Airspace  # noqa: E402
-from ..geodesy import GEOD, densify_geodesic  # noqa: E402
+from ..airspace.model import Airspace
+from ..detection.result import passage_path
+from ..geodesy import GEOD, densify_geodesic
 
 ATTRIBUTION = "Boundaries © OpenStreetMap contributors (ODbL)"
 BACKGROUND = "#07140f"
@@ -124,14 +124,6 @@ def _geodesic_xy(lon: np.ndarray, lat: np.ndarray, to_plane: pyproj.Transformer,
     return to_plane.transform(ll[:, 0], ll[:, 1])
 
 
-def _inside_path(track: pd.DataFrame, row: pd.Series) -> tuple[np.ndarray, np.ndarray]:
-    """lon, lat of the track between a passage's entry and exit points (fixes in between)."""
-    between = track[(track["time"] > row["entry_time"]) & (track["time"] < row["exit_time"])]
-    lon = np.r_[row["entry_lon"], between["lon"].to_numpy(), row["exit_lon"]]
-    lat = np.r_[row["entry_lat"], between["lat"].to_numpy(), row["exit_lat"]]
-    return lon, lat
-
-
 def _nice_km(span_km: float) -> float:
     """The largest 'nice' length not above a quarter of the span."""
     return max([k for k in NICE_KM if k <= span_km / 4] or [NICE_KM[0]])
@@ -156,7 +148,8 @@ def draw_radar_map(airspaces: Sequence[Airspace], tracks: pd.DataFrame, passages
     """
     lon0, lat0 = centre or scene_centre(tracks, passages)
     to_plane = _plane(lon0, lat0)
-    fig = plt.figure(figsize=size_in, dpi=dpi, facecolor=BACKGROUND)
+    fig = Figure(figsize=size_in, dpi=dpi, facecolor=BACKGROUND)
+    FigureCanvasAgg(fig)
     half_h = half_width_m * (size_in[1] * 0.8) / (size_in[0] * 0.94)
     ax = _plane_axes(fig, (0.03, 0.1, 0.94, 0.8), half_width_m, half_h, GRID)
 
@@ -193,7 +186,6 @@ def draw_radar_map(airspaces: Sequence[Airspace], tracks: pd.DataFrame, passages
     width, height = fig.canvas.get_width_height()
     to_display = ax.transData
     (px0, py0), (px1, py1) = to_display.transform(bar_xy)
-    plt.close(fig)
     return RadarMap(out_png, width, height, lon0, lat0, bar_km,
                     ((px0, height - py0), (px1, height - py1)), to_display, to_plane)
 
@@ -202,7 +194,7 @@ def _draw_range_rings(ax, half_w: float, half_h: float) -> None:
     """Faint rings every 'nice' km around the centre and a cross-hair, for the scope look."""
     step = _nice_km(2 * half_w / 1000) * 1000
     for r in np.arange(step, math.hypot(half_w, half_h), step):
-        ax.add_patch(plt.Circle((0, 0), r, fill=False, ec=GRID, lw=0.6, ls=(0, (2, 3)), zorder=1))
+        ax.add_patch(Circle((0, 0), r, fill=False, ec=GRID, lw=0.6, ls=(0, (2, 3)), zorder=1))
     ax.axhline(0, color=GRID, lw=0.5, zorder=1)
     ax.axvline(0, color=GRID, lw=0.5, zorder=1)
 
@@ -267,7 +259,8 @@ def _draw_passages(ax, tracks: pd.DataFrame, passages: pd.DataFrame, airspaces: 
                           "closest approach" not in labelled)
             labelled.add("closest approach")
             continue
-        lon, lat = _inside_path(track, row)
+        path = passage_path(row, track)
+        lon, lat = path.lon, path.lat
         x, y = _geodesic_xy(lon, lat, to_plane, step_m=20.0)
         ax.plot(x, y, color=VIOLATION, lw=4.0, zorder=4, solid_capstyle="round",
                 label=None if "inside" in labelled else f"inside {watched}")
@@ -339,7 +332,7 @@ def _draw_overview(fig, airspaces: Sequence[Airspace], tracks: pd.DataFrame, ann
             if label.short:
                 ax.annotate(label.short, (x, y), xytext=(4, 3), textcoords="offset points", color=label.colour,
                             fontsize=7, zorder=4)
-    ax.add_patch(plt.Rectangle((-view[0], -view[1]), 2 * view[0], 2 * view[1], fill=False, ec=TEXT, lw=1.0,
+    ax.add_patch(Rectangle((-view[0], -view[1]), 2 * view[0], 2 * view[1], fill=False, ec=TEXT, lw=1.0,
                                zorder=5))
     km = _nice_km(2 * half_w / 1000)
     ax.plot([half_w * 0.9 - km * 1000, half_w * 0.9], [-half_w * 0.88] * 2, color=TEXT, lw=2, zorder=6)

@@ -24,7 +24,7 @@ import pandas as pd
 
 from ..geodesy import GEOD
 from ..errors import InputError
-from ..tracks.schema import FEET_TO_M, KNOTS_TO_MPS
+from ..units import FOOT_M, KNOT_MPS
 from . import encode
 from ..tracks.modes.framing import COUNTER_HZ, avr_line, beast_frame
 
@@ -121,7 +121,7 @@ def positions(aircraft: Aircraft, times_s: np.ndarray) -> tuple[np.ndarray, np.n
     az, _, length = GEOD.inv(route[:-1, 1], route[:-1, 0], route[1:, 1], route[1:, 0])
     az, length = np.atleast_1d(az), np.atleast_1d(length)
     ends = np.cumsum(length)
-    along = (np.asarray(times_s, dtype=float) - aircraft.start_s) * aircraft.speed_kt * KNOTS_TO_MPS
+    along = (np.asarray(times_s, dtype=float) - aircraft.start_s) * aircraft.speed_kt * KNOT_MPS
     flying = (along >= 0) & (along <= ends[-1])
     leg = np.clip(np.searchsorted(ends, along, side="left"), 0, len(ends) - 1)
     lon, lat, back = GEOD.fwd(route[leg, 1], route[leg, 0], az[leg], along - (ends[leg] - length[leg]))
@@ -170,7 +170,7 @@ def emissions(scenario: Scenario) -> list[Emission]:
 
 def truth(items: Iterable[Emission]) -> pd.DataFrame:
     """The true positions behind the position frames: time_s, icao24, lat, lon, alt_m, track_deg."""
-    rows = [(e.time_s, e.aircraft.icao24, e.lat, e.lon, e.aircraft.alt_ft * FEET_TO_M, e.track_deg)
+    rows = [(e.time_s, e.aircraft.icao24, e.lat, e.lon, e.aircraft.alt_ft * FOOT_M, e.track_deg)
             for e in items if e.kind == "position"]
     return pd.DataFrame(rows, columns=["time_s", "icao24", "lat", "lon", "alt_m", "track_deg"])
 

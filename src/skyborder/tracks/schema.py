@@ -1,38 +1,79 @@
-"""The one track table every reader produces and every consumer reads.
+"""The one track table every reader produces and every consumer reads, defined here once.
 
-Columns (a pandas DataFrame, one row per fix):
+A pandas DataFrame, one row per position fix; ``COLUMNS`` lists every column with its dtype,
+unit and meaning (only ``REQUIRED`` ones must be present):
 
-==============  ========================  ==============================================
-column          dtype                     meaning
-==============  ========================  ==============================================
-time            datetime64[ns, UTC]       time of the position fix
-track_id        string                    one aircraft track (defaults to icao24)
-lat, lon        float64                   WGS84 degrees (lon in [-180, 180])
-alt_m           float64 (optional)        altitude above mean sea level, metres
-speed_mps       float64 (optional)        ground speed, metres per second
-heading_deg     float64 (optional)        track angle, degrees clockwise from true north
-callsign        string (optional)
-icao24          string (optional)         24-bit ICAO address, 6 lower-case hex digits
-squawk          string (optional)         Mode A code, 4 octal digits
-source          string (optional)         where the fix came from (file, feed)
-==============  ========================  ==============================================
+==============  ====================  =====  ==========================================================
+column          dtype                 unit   meaning
+==============  ====================  =====  ==========================================================
+time            datetime64[ns, UTC]   UTC    time of the position fix
+track_id        string                       one aircraft track (defaults to icao24)
+lat, lon        float64               deg    WGS84 latitude, longitude (lon in [-180, 180])
+alt_m           float64               m      pressure altitude (barometric, standard atmosphere: what
+                                             Mode C/S and flight levels report), metres
+geo_alt_m       float64               m      geometric altitude (GNSS), metres
+on_ground       boolean                      reported on the surface (at the surface, not "unknown")
+speed_mps       float64               m/s    ground speed
+heading_deg     float64               deg    track angle, clockwise from true north
+callsign        string                       flight identification
+icao24          string                       24-bit ICAO address, 6 lower-case hex digits
+squawk          string                       Mode A code, 4 octal digits
+source          string                       where the fix came from (file, feed)
+interpolated    boolean                      position or time invented by the reader, not measured
+country         string                       state of registry (ISO alpha-3) from the ICAO address
+operator        string                       ICAO airline designator from the callsign
+military        boolean                      military by address block or callsign
+==============  ====================  =====  ==========================================================
 
-Readers may add ``country``, ``operator``, ``military`` (see ``tracks.nationality``).
+Barometric and geometric altitude differ by hundreds of metres: they are kept apart, and a
+vertical limit is compared with the altitude of its own reference (see ``detection``).
 """
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from ..errors import TrackSchemaError
 
-REQUIRED = ("time", "track_id", "lat", "lon")
-OPTIONAL_FLOAT = ("alt_m", "speed_mps", "heading_deg")
-OPTIONAL_STR = ("callsign", "icao24", "squawk", "source")
-COLUMNS = REQUIRED + OPTIONAL_FLOAT + OPTIONAL_STR
+__all__ = ["COLUMNS", "REQUIRED", "TrackColumn", "empty", "normalize", "to_utc"]
 
-FEET_TO_M = 0.3048
-KNOTS_TO_MPS = 1852.0 / 3600.0
+
+@dataclass(frozen=True)
+class TrackColumn:
+    """One track-table column: name, pandas dtype, unit ("" when none), meaning."""
+
+    name: str
+    dtype: str
+    unit: str
+    meaning: str
+
+
+TRACK_COLUMNS: tuple[TrackColumn, ...] = (
+    TrackColumn("time", "datetime64[ns, UTC]", "UTC", "time of the position fix"),
+    TrackColumn("track_id", "string", "", "one aircraft track (defaults to icao24)"),
+    TrackColumn("lat", "float64", "deg", "WGS84 latitude"),
+    TrackColumn("lon", "float64", "deg", "WGS84 longitude in [-180, 180]"),
+    TrackColumn("alt_m", "float64", "m", "pressure (barometric) altitude"),
+    TrackColumn("geo_alt_m", "float64", "m", "geometric (GNSS) altitude"),
+    TrackColumn("on_ground", "boolean", "", "reported on the surface"),
+    TrackColumn("speed_mps", "float64", "m/s", "ground speed"),
+    TrackColumn("heading_deg", "float64", "deg", "track angle, clockwise from true north"),
+    TrackColumn("callsign", "string", "", "flight identification"),
+    TrackColumn("icao24", "string", "", "24-bit ICAO address, 6 lower-case hex digits"),
+    TrackColumn("squawk", "string", "", "Mode A code, 4 octal digits"),
+    TrackColumn("source", "string", "", "where the fix came from (file, feed)"),
+    TrackColumn("interpolated", "boolean", "", "position or time invented by the reader, not measured"),
+    TrackColumn("country", "string", "", "state of registry (ISO alpha-3) from the ICAO address"),
+    TrackColumn("operator", "string", "", "ICAO airline designator from the callsign"),
+    TrackColumn("military", "boolean", "", "military by address block or callsign"),
+)
+REQUIRED = ("time", "track_id", "lat", "lon")
+COLUMNS = tuple(c.name for c in TRACK_COLUMNS)
+OPTIONAL_FLOAT = tuple(c.name for c in TRACK_COLUMNS if c.dtype == "float64" and c.name not in REQUIRED)
+OPTIONAL_STR = tuple(c.name for c in TRACK_COLUMNS if c.dtype == "string" and c.name not in REQUIRED)
+OPTIONAL_BOOL = tuple(c.name for c in TRACK_COLUMNS if c.dtype == "boolean")
 
 
 def normalize(df: pd.DataFrame, sort: bool = True) -> pd.DataFrame:
@@ -51,6 +92,9 @@ def normalize(df: pd.DataFrame, sort: bool = True) -> pd.DataFrame:
     for col in OPTIONAL_STR:
         if col in out.columns:
             out[col] = out[col].astype("string")
+    for col in OPTIONAL_BOOL:
+        if col in out.columns:
+            out[col] = out[col].astype("boolean")
     if sort:
         out = out.sort_values(["track_id", "time"], kind="stable").reset_index(drop=True)
     return out

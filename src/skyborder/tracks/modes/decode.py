@@ -32,14 +32,13 @@ import pyModeS as pms
 from pyModeS.position import airborne_position_with_ref
 
 from ...errors import BadInput
-from ..schema import FEET_TO_M, KNOTS_TO_MPS
+from ...units import FOOT_M, KNOT_MPS, MEAN_EARTH_RADIUS_M
 from .crc import remainders
 
 MAX_SPEED_KT = 1000.0
 JUMP_MARGIN_M = 1000.0        # allowance on top of max speed (CPR precision, clock jitter)
 HOLD_LIMIT = 64               # unresolved position frames kept per aircraft
 HOLD_WINDOW_S = 60.0          # held frames older than this relative to the reference are dropped
-_EARTH_RADIUS_M = 6_371_008.8
 
 _POSITION_TC = frozenset(range(9, 19)) | {20, 21, 22}
 _STATE_TC = frozenset((1, 2, 3, 4, 19, 28))
@@ -52,7 +51,7 @@ def _distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     """Great-circle distance, metres: only a plausibility bound, so the sphere is enough."""
     p1, p2 = radians(lat1), radians(lat2)
     h = sin((p2 - p1) / 2) ** 2 + cos(p1) * cos(p2) * sin(radians(lon2 - lon1) / 2) ** 2
-    return 2 * _EARTH_RADIUS_M * asin(min(1.0, sqrt(h)))
+    return 2 * MEAN_EARTH_RADIUS_M * asin(min(1.0, sqrt(h)))
 
 
 @lru_cache(maxsize=8192)
@@ -182,7 +181,7 @@ class FrameDecoder:
         if fields.get("squawk"):
             craft.squawk = fields["squawk"]
         if fields.get("groundspeed") is not None:
-            craft.speed_mps = fields["groundspeed"] * KNOTS_TO_MPS
+            craft.speed_mps = fields["groundspeed"] * KNOT_MPS
             craft.heading_deg = fields.get("track")
 
     def _position(self, frame: bytes, t: float, where) -> list[dict]:
@@ -231,7 +230,7 @@ class FrameDecoder:
         return fixes
 
     def _reach_m(self, dt: float) -> float:
-        return self.max_speed_kt * KNOTS_TO_MPS * dt + JUMP_MARGIN_M
+        return self.max_speed_kt * KNOT_MPS * dt + JUMP_MARGIN_M
 
     def _plausible(self, craft: _Aircraft, t: float, lat: float, lon: float) -> bool:
         if craft.last is None:
@@ -247,5 +246,5 @@ class FrameDecoder:
 def _row(icao: str, source: str, t: float, lat: float, lon: float, alt_ft, callsign, speed_mps,
          heading_deg, squawk) -> dict:
     return {"time": t, "track_id": icao, "icao24": icao, "lat": lat, "lon": (lon + 180.0) % 360.0 - 180.0,
-            "alt_m": None if alt_ft is None else alt_ft * FEET_TO_M, "speed_mps": speed_mps,
+            "alt_m": None if alt_ft is None else alt_ft * FOOT_M, "speed_mps": speed_mps,
             "heading_deg": heading_deg, "callsign": callsign, "squawk": squawk, "source": source}

@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from .. import schema
+from ...units import FOOT_M, KNOT_MPS
 from ...errors import BadInput, InputError
 from .tabular import MAX_EPOCH_S, finish_table, read_bytes
 
@@ -102,8 +103,8 @@ def _snapshot_fixes(doc: dict, source: str, bad: BadInput) -> pd.DataFrame:
     ids, icao, id_ok = _hex_ids(frame["hex"] if "hex" in frame.columns else pd.Series(None, index=frame.index))
     age = _column(frame, "seen_pos", "seen").fillna(0.0)
     time_s = float(now) - age.to_numpy()
-    extra = {"alt_m": _column(frame, "alt_geom", "alt_baro", "altitude") * schema.FEET_TO_M,
-             "speed_mps": _column(frame, "gs", "speed") * schema.KNOTS_TO_MPS,
+    extra = {"alt_m": _column(frame, "alt_geom", "alt_baro", "altitude") * FOOT_M,
+             "speed_mps": _column(frame, "gs", "speed") * KNOT_MPS,
              "heading_deg": _column(frame, "track"),
              "callsign": _text(frame, "flight"), "squawk": _text(frame, "squawk")}
     return _fix_frame(source, bad, where, time_s, ids, icao, id_ok, _column(frame, "lat"), _column(frame, "lon"),
@@ -150,8 +151,8 @@ def _trace_fixes(doc: dict, source: str, bad: BadInput) -> pd.DataFrame:
     callsign = details.map(lambda d: d.get("flight") if isinstance(d.get("flight"), str) else None)
     squawk = details.map(lambda d: d.get("squawk") if isinstance(d.get("squawk"), str) else None)
     legs = pd.Series(leg)
-    extra = {"alt_m": num[10].fillna(num[3]) * schema.FEET_TO_M,
-             "speed_mps": num[4] * schema.KNOTS_TO_MPS, "heading_deg": num[5],
+    extra = {"alt_m": num[10].fillna(num[3]) * FOOT_M,
+             "speed_mps": num[4] * KNOT_MPS, "heading_deg": num[5],
              "callsign": callsign.astype("string").str.strip().replace("", pd.NA).groupby(legs).ffill(),
              "squawk": squawk.astype("string").groupby(legs).ffill()}
     time_s = float(start) + num[0].to_numpy()

@@ -24,6 +24,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .. import schema
+from ...units import FOOT_M, KNOT_MPS
 from ...errors import BadInput, InputError
 from .stream import read_blocks
 from .tabular import Located, finish_table, parse_float, parse_text, read_delimited
@@ -144,8 +145,8 @@ class SbsParser:
 
         hexes = used("hex", hexes)
         position = transmission[rows] == 3.0
-        carried = {"alt_m": parse_float(used("alt_ft")) * schema.FEET_TO_M,
-                   "speed_mps": parse_float(used("gs_kt")) * schema.KNOTS_TO_MPS,
+        carried = {"alt_m": parse_float(used("alt_ft")) * FOOT_M,
+                   "speed_mps": parse_float(used("gs_kt")) * KNOT_MPS,
                    "heading_deg": parse_float(used("track_deg")),
                    "callsign": parse_text(used("callsign")).to_numpy(zero_copy_only=False),
                    "squawk": parse_text(used("squawk")).to_numpy(zero_copy_only=False)}

@@ -27,6 +27,7 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from .. import schema
+from ...units import FOOT_M, KNOT_MPS
 from ...errors import BadInput, InputError
 
 log = logging.getLogger(__name__)
@@ -36,7 +37,7 @@ MILLIS_FROM = 1e11  # epoch numbers this large are milliseconds
 NUMBER_RE = r"^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$"
 
 #: target names a mapping may use: the schema columns plus two unit-bearing variants
-UNIT_TARGETS = {"alt_ft": ("alt_m", schema.FEET_TO_M), "speed_kt": ("speed_mps", schema.KNOTS_TO_MPS)}
+UNIT_TARGETS = {"alt_ft": ("alt_m", FOOT_M), "speed_kt": ("speed_mps", KNOT_MPS)}
 TARGETS = schema.COLUMNS + tuple(UNIT_TARGETS)
 
 #: lower-case header name -> target; earlier entries win when a file has several for one target
