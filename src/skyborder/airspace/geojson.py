@@ -23,7 +23,7 @@ import shapely
 
 from ..errors import BadInput, InputError
 from .model import Airspace
-from .zones import read_bytes, repair
+from .shapes import read_bytes, repair
 
 AREAL_TYPES = ("Polygon", "MultiPolygon")
 

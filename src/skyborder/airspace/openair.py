@@ -37,7 +37,7 @@ from ..units import FOOT_M, NAUTICAL_MILE_M
 from ..geodesy import GEOD, geodesic_circle, unwrap_lon
 from ..errors import BadInput
 from .model import Airspace
-from .zones import read_bytes, repair
+from .shapes import read_bytes, repair
 
 MAX_STEP_DEG = 0.5
 MAX_RADIUS_NM = 5000.0
