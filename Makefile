@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test bench world clean system-deps
+.PHONY: demo test lint bench world clean system-deps
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -18,7 +18,10 @@ system-deps:
 demo: $(STAMP)
 	$(VENV)/bin/skyborder demo --out skyborder-demo
 
-test: $(STAMP) system-deps
+lint: $(STAMP)
+	$(VENV)/bin/ruff check src tests benchmarks scripts
+
+test: $(STAMP) system-deps lint
 	$(PY) -m pytest -n 2 -q
 
 bench: $(STAMP)

@@ -172,7 +172,7 @@ class StageTimer:
     def __init__(self, module, names: list[str]):
         self.module, self.names, self.seconds = module, names, dict.fromkeys(names, 0.0)
 
-    def __enter__(self) -> "StageTimer":
+    def __enter__(self) -> StageTimer:
         self.saved = {name: getattr(self.module, name) for name in self.names}
         for name, fn in self.saved.items():
             def timed(*args, _fn=fn, _name=name, **kwargs):

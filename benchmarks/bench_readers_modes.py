@@ -16,8 +16,8 @@ import time
 
 import pyModeS as pms
 
-from skyborder.sim import traffic as simulate
 from skyborder.errors import BadInput
+from skyborder.sim import traffic as simulate
 from skyborder.tracks.readers.modes import read_avr, read_beast
 
 

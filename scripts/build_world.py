@@ -32,15 +32,16 @@ DEFAULT_OUT = Path(__file__).resolve().parents[1] / "src/skyborder/airspace/data
 # Dependencies whose feature lies inside their sovereign's feature in this dataset: an overlap
 # between these is a hierarchy, not a double claim.  (Sovereignty per the UN / ISO 3166 notes.)
 SOVEREIGN_OF = {
-    **{c: "FRA" for c in "PYF NCL WLF GLP MTQ GUF REU MYT SPM BLM MAF ATF".split()},
-    **{c: "USA" for c in "PRI VIR GUM ASM MNP UMI".split()},
-    **{c: "GBR" for c in "AIA BMU VGB CYM FLK GIB MSR PCN SHN SGS TCA IOT GGY JEY IMN".split()},
-    **{c: "NLD" for c in "ABW CUW SXM BES".split()},
-    **{c: "DNK" for c in "GRL FRO".split()},
-    **{c: "NOR" for c in "SJM BVT".split()},
-    **{c: "AUS" for c in "CXR CCK NFK HMD".split()},
-    **{c: "NZL" for c in "COK NIU TKL".split()},
-    **{c: "CHN" for c in "HKG MAC".split()},
+    **dict.fromkeys(["PYF", "NCL", "WLF", "GLP", "MTQ", "GUF", "REU", "MYT", "SPM", "BLM", "MAF", "ATF"], "FRA"),
+    **dict.fromkeys(["PRI", "VIR", "GUM", "ASM", "MNP", "UMI"], "USA"),
+    **dict.fromkeys(["AIA", "BMU", "VGB", "CYM", "FLK", "GIB", "MSR", "PCN", "SHN", "SGS", "TCA", "IOT", "GGY", "JEY",
+                     "IMN"], "GBR"),
+    **dict.fromkeys(["ABW", "CUW", "SXM", "BES"], "NLD"),
+    **dict.fromkeys(["GRL", "FRO"], "DNK"),
+    **dict.fromkeys(["SJM", "BVT"], "NOR"),
+    **dict.fromkeys(["CXR", "CCK", "NFK", "HMD"], "AUS"),
+    **dict.fromkeys(["COK", "NIU", "TKL"], "NZL"),
+    **dict.fromkeys(["HKG", "MAC"], "CHN"),
     "ALA": "FIN",
 }
 EXTRA_NAMES = {"XKX": "Kosovo"}
@@ -105,7 +106,7 @@ def build(source: Path, out: Path) -> None:
     hierarchy, claims = classify_overlaps(codes, geoms)
     print(f"{len(features)} features, {invalid} repaired")
     print("hierarchy (dependency inside its sovereign):", sorted(hierarchy))
-    print("double claims (overlap >= %.0f km2):" % MIN_CLAIM_KM2, [(a, b, round(k, 1)) for a, b, k in claims])
+    print(f"double claims (overlap >= {MIN_CLAIM_KM2:.0f} km2):", [(a, b, round(k, 1)) for a, b, k in claims])
     in_hierarchy = {c for pair in hierarchy for c in pair}
     parent = [SOVEREIGN_OF.get(c) if c in in_hierarchy else None for c in codes]
     table = pa.table({

@@ -19,8 +19,8 @@ import pyproj
 import pytest
 import shapely
 
-from skyborder.demo import evidence as demo_data
 from skyborder.airspace import world
+from skyborder.demo import evidence as demo_data
 from skyborder.demo import reconstruct
 from skyborder.demo.case import position_at, run_demo
 

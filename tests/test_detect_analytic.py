@@ -10,11 +10,10 @@ import pandas as pd
 import pytest
 import shapely
 
+from reference import track
 from skyborder.airspace import Airspace
 from skyborder.detection import detect
 from skyborder.geodesy import GEOD, geodesic_circle
-
-from reference import track
 
 A = GEOD.a  # equatorial radius: an arc of the equator is a geodesic of length a * dlon
 SPEED = 250.0  # m/s

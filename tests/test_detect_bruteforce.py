@@ -10,11 +10,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
+import reference
 from skyborder.airspace import world
 from skyborder.cli import main
 from skyborder.geodesy import GEOD
-
-import reference
 
 T0 = pd.Timestamp("2015-11-24T07:20:00Z").timestamp()
 

@@ -9,11 +9,10 @@ import shapely
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from reference import track
 from skyborder.airspace import Airspace
 from skyborder.detection import detect
 from skyborder.geodesy import GEOD
-
-from reference import track
 
 coord = st.floats(-1.5, 1.5, allow_nan=False)
 

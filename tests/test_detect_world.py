@@ -3,11 +3,9 @@ import numpy as np
 import pandas as pd
 
 import reference
-from skyborder.airspace import world
-
-from skyborder import detect
-
 from reference import track
+from skyborder import detect
+from skyborder.airspace import world
 
 
 def passages(result):

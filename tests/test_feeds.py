@@ -17,10 +17,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from skyborder.tracks.feeds import Backoff, Feed, open_feed, sniff_format
+from skyborder.errors import BadInput, InputError
 from skyborder.geodesy import GEOD
 from skyborder.sim import traffic as simulate
-from skyborder.errors import BadInput, InputError
+from skyborder.tracks.feeds import Backoff, Feed, open_feed, sniff_format
 
 T0 = pd.Timestamp("2015-11-24T07:00:00Z")
 

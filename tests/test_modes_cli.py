@@ -4,12 +4,11 @@ import sys
 
 import pytest
 
-from skyborder.cli._args import build_parser
+from loopback import tcp_sink
 from skyborder.cli import main
+from skyborder.cli._args import build_parser
 from skyborder.sim import traffic as simulate
 from skyborder.tracks.readers.modes import read_avr, read_beast
-
-from loopback import tcp_sink
 
 START = "2015-11-24T07:24:00"
 

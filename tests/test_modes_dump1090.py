@@ -28,7 +28,7 @@ def drain(sock: socket.socket, quiet: float = 0.3) -> bytes:
     while True:
         try:
             chunk = sock.recv(1 << 16)
-        except socket.timeout:
+        except TimeoutError:
             return bytes(data)
         if not chunk:
             return bytes(data)

@@ -8,11 +8,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from skyborder.errors import BadInput, InputError
 from skyborder.geodesy import GEOD
-from skyborder.sim import encode, traffic as simulate
+from skyborder.sim import encode
+from skyborder.sim import traffic as simulate
 from skyborder.tracks.modes.crc import parity
 from skyborder.tracks.modes.framing import avr_line, beast_frame
-from skyborder.errors import BadInput, InputError
 from skyborder.tracks.readers.modes import AvrParser, BeastParser, read_avr, read_beast
 from skyborder.units import KNOT_MPS as KNOTS_TO_MPS
 
@@ -117,7 +118,7 @@ def test_any_chunking_gives_the_same_table(traffic, cuts, fmt):
     for a, b in zip([0, *points], [*points, len(wire)]):
         rows += chunked.feed(wire[a:b])
     rows += chunked.flush()
-    key = lambda r: (r["icao24"], r["time"])  # noqa: E731
+    key = lambda r: (r["icao24"], r["time"])
     assert sorted(rows, key=key) == sorted(expected, key=key)
     assert len(expected) == sum(e.kind == "position" for e in items)
 

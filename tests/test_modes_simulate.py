@@ -6,13 +6,12 @@ import pyModeS as pms
 import pytest
 import shapely
 
+from loopback import tcp_sink
 from skyborder.airspace import world
 from skyborder.geodesy import GEOD
 from skyborder.sim import traffic as simulate
 from skyborder.tracks.modes import crc
 from skyborder.units import KNOT_MPS as KNOTS_TO_MPS
-
-from loopback import tcp_sink
 
 
 def test_positions_follow_the_route_at_ground_speed():

@@ -5,9 +5,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from skyborder.errors import BadInput, InputError
+from skyborder.errors import BadInput, InputError, OutputFormatError
 from skyborder.tracks.readers.sniff import read_tracks, sniff
-from skyborder.errors import OutputFormatError
 from skyborder.tracks.writers import format_for, write_tracks
 
 DATA = Path(__file__).parent / "data" / "tracks"
@@ -52,7 +51,7 @@ def test_forced_format_options_and_mapping():
         read_tracks(str(DATA / "sample.sbs"), input_format="pcap")
     with pytest.raises(InputError, match="column mapping applies to CSV"):
         read_tracks(str(DATA / "sample.gpx"), columns="a=time")
-    with pytest.raises(InputError, match="option.*tz.*gpx"):
+    with pytest.raises(InputError, match=r"option.*tz.*gpx"):
         read_tracks(str(DATA / "sample.gpx"), tz="UTC")
 
 

@@ -1,4 +1,5 @@
 """OpenAir zones: geodesic arcs and circles, limits, positions, bad records, fuzzing."""
+import contextlib
 import math
 from pathlib import Path
 
@@ -9,8 +10,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from skyborder.airspace.openair import parse_coordinate, parse_limit, parse_openair, read_openair
-from skyborder.geodesy import GEOD
 from skyborder.errors import BadInput, InputError
+from skyborder.geodesy import GEOD
 
 DATA = Path(__file__).parent / "data" / "zones"
 CENTRE_TEXT = "35:54:10N 036:03:40E"  # Yayladağı, Hatay
@@ -50,7 +51,7 @@ def test_dc_circle_vertices_are_at_the_geodesic_radius_every_half_degree():
     pts = ring(zone)
     mid = (pts + np.roll(pts, -1, axis=0)) / 2.0
     _, mid_dist = from_centre(mid)
-    assert 18520.0 - 1.0 < mid_dist.min() and mid_dist.max() < 18520.0 + 0.01
+    assert mid_dist.min() > 18520.0 - 1.0 and mid_dist.max() < 18520.0 + 0.01
 
 
 def test_dc_circle_area_matches_a_dense_reference_ring():
@@ -314,7 +315,5 @@ def test_fuzz_record_soup_never_crashes(records):
 @settings(max_examples=200, deadline=None)
 @given(st.text(max_size=300))
 def test_fuzz_random_text_never_crashes(text):
-    try:
+    with contextlib.suppress(InputError):
         parse_openair(text, "fuzz", BadInput())
-    except InputError:
-        pass

@@ -6,4 +6,4 @@ __version__ = "0.1.0"
 
 from .detection.engine import detect
 
-__all__ = ["detect", "__version__"]
+__all__ = ["__version__", "detect"]

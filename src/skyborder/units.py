@@ -7,9 +7,19 @@ from __future__ import annotations
 
 import math
 
-__all__ = ["FOOT_M", "KNOT_MPS", "NAUTICAL_MILE_M", "STATUTE_MILE_M", "FPM_MPS", "FLIGHT_LEVEL_M",
-           "MEAN_EARTH_RADIUS_M", "MEAN_METRES_PER_DEGREE", "MIN_METRES_PER_DEGREE_LAT",
-           "MAX_METRES_PER_DEGREE_LON", "MIN_METRES_PER_DEGREE_LON"]
+__all__ = [
+           "FLIGHT_LEVEL_M",
+           "FOOT_M",
+           "FPM_MPS",
+           "KNOT_MPS",
+           "MAX_METRES_PER_DEGREE_LON",
+           "MEAN_EARTH_RADIUS_M",
+           "MEAN_METRES_PER_DEGREE",
+           "MIN_METRES_PER_DEGREE_LAT",
+           "MIN_METRES_PER_DEGREE_LON",
+           "NAUTICAL_MILE_M",
+           "STATUTE_MILE_M",
+]
 
 FOOT_M = 0.3048  # international foot
 NAUTICAL_MILE_M = 1852.0

@@ -149,7 +149,7 @@ class _FineCells:
     x2: np.ndarray | None = None
     y2: np.ndarray | None = None
 
-    def build_tables(self, index: "AirspaceIndex", n_slots: np.ndarray) -> None:
+    def build_tables(self, index: AirspaceIndex, n_slots: np.ndarray) -> None:
         """Combination id of every inside/outside pattern of the slots (cells with few slots)."""
         e = index.edges
         self.x1, self.y1 = e.x1[self.edges], e.y1[self.edges]

@@ -33,9 +33,9 @@ from os import PathLike
 import numpy as np
 import shapely
 
-from ..units import FOOT_M, NAUTICAL_MILE_M
-from ..geodesy import GEOD, geodesic_circle, unwrap_lon
 from ..errors import BadInput
+from ..geodesy import GEOD, geodesic_circle, unwrap_lon
+from ..units import FOOT_M, NAUTICAL_MILE_M
 from .model import Airspace
 from .shapes import read_bytes, repair
 
@@ -87,7 +87,8 @@ def parse_openair(text: str, source: str, bad: BadInput | None = None) -> list[A
         if handler is None:
             continue
         if block is None:
-            bad.report(source, lineno, f"{key} record before the first AC record", kind="OpenAir record outside an airspace")
+            bad.report(source, lineno, f"{key} record before the first AC record",
+                       kind="OpenAir record outside an airspace")
             continue
         if block.failed:
             continue

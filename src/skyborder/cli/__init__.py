@@ -60,7 +60,7 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_OK
     except KeyboardInterrupt:
         return EXIT_INTERRUPTED
-    except Exception as error:  # noqa: BLE001 - any other exception is a bug: say so, keep the traceback
+    except Exception as error:
         path = _write_traceback()
         print(f"skyborder: internal error: {type(error).__name__}: {error} (traceback in {path})", file=sys.stderr)
         return EXIT_INTERNAL

@@ -15,18 +15,18 @@ from typing import TextIO
 import numpy as np
 import pandas as pd
 
-from . import evidence as demo_data
-from .reconstruct import RU_OFFSET_M
 from ..airspace import world
 from ..detection.engine import detect
 from ..geodesy import GEOD
-from ..units import FOOT_M, NAUTICAL_MILE_M, STATUTE_MILE_M
 from ..report import export
 from ..report.radar_map import MapLabel, RadarMap, draw_radar_map, hms
+from ..units import FOOT_M, NAUTICAL_MILE_M, STATUTE_MILE_M
+from . import evidence as demo_data
+from .reconstruct import RU_OFFSET_M
 
 EPOCH = pd.Timestamp(0, tz="UTC")
-SU24_CRUISE_KMH = 960.0
-WARNING_REACH_M = 200_000.0  # report the distance to TUR at every warning, however far  # the KU Leuven physicists' figure
+SU24_CRUISE_KMH = 960.0  # the KU Leuven physicists' figure
+WARNING_REACH_M = 200_000.0  # report the distance to TUR at every warning, however far
 TR_TRACK, RU_TRACK = "TR-claim", "RU-claim"
 WATCHED = "TUR"
 TRACK_COLOURS = {TR_TRACK: "#ff5d5d", RU_TRACK: "#4fd1ff"}
@@ -183,7 +183,7 @@ def _claims_table(passages: pd.DataFrame) -> str:
     ru_in = _passage(passages, RU_TRACK)
     ru_near = _passage(passages, RU_TRACK, "near")
     inside = tr is not None and tr["status"] != "near"
-    g = (lambda col, f: f(tr[col]) if inside else "no passage")  # noqa: E731
+    g = (lambda col, f: f(tr[col]) if inside else "no passage")
     rows = [
         ["entry (TR)", c("entry")["text"], "07:24:05.0 UTC", g("entry_time", _time) + " UTC",
          "path placed to enter at this time"],

@@ -12,8 +12,8 @@ from importlib import resources
 import pandas as pd
 
 from ..geodesy import GEOD
-from ..units import NAUTICAL_MILE_M
 from ..tracks import schema
+from ..units import NAUTICAL_MILE_M
 
 DATA = resources.files("skyborder.demo") / "data"
 TRACK_FILES = ("tr_claim.csv", "ru_claim.csv")

@@ -23,7 +23,12 @@ import shapely
 from ..airspace.index import AirspaceIndex
 from ..arrays import expand_ranges, groups
 from ..geodesy import GEOD, wrap_lon
-from ..units import MAX_METRES_PER_DEGREE_LON, MEAN_METRES_PER_DEGREE, MIN_METRES_PER_DEGREE_LAT, MIN_METRES_PER_DEGREE_LON
+from ..units import (
+    MAX_METRES_PER_DEGREE_LON,
+    MEAN_METRES_PER_DEGREE,
+    MIN_METRES_PER_DEGREE_LAT,
+    MIN_METRES_PER_DEGREE_LON,
+)
 
 EDGE_SPLIT_M = 1_000.0
 SAMPLES_PER_PASSAGE = 400
@@ -120,7 +125,8 @@ def _lower_bound(qlon, qlat, index: AirspaceIndex, edge) -> np.ndarray:
     d2 = _andoyer(qlon, qlat, e.x2[edge], e.y2[edge])
     # every point of a lon/lat-straight edge lies within half its (over-estimated) length of an end
     coslat = np.cos(np.radians(np.minimum(np.abs(e.y1[edge]), np.abs(e.y2[edge]))))
-    half = 0.5 * np.hypot(wrap_lon(e.x2[edge] - e.x1[edge]) * coslat, e.y2[edge] - e.y1[edge]) * MAX_METRES_PER_DEGREE_LON
+    span_deg = np.hypot(wrap_lon(e.x2[edge] - e.x1[edge]) * coslat, e.y2[edge] - e.y1[edge])
+    half = 0.5 * span_deg * MAX_METRES_PER_DEGREE_LON
     return ANDOYER_LOWER * np.minimum(d1, d2) - half - 1.0
 
 
@@ -129,7 +135,8 @@ def _andoyer(lon1, lat1, lon2, lat2) -> np.ndarray:
     flattening: relative error of the order of f^2 ~ 1e-5)."""
     F, G = np.radians(0.5 * (lat1 + lat2)), np.radians(0.5 * (lat1 - lat2))
     lam = np.radians(0.5 * wrap_lon(lon1 - lon2))
-    sF, cF, sG, cG, sl, cl = np.sin(F) ** 2, np.cos(F) ** 2, np.sin(G) ** 2, np.cos(G) ** 2, np.sin(lam) ** 2, np.cos(lam) ** 2
+    sF, cF, sG, cG = np.sin(F) ** 2, np.cos(F) ** 2, np.sin(G) ** 2, np.cos(G) ** 2
+    sl, cl = np.sin(lam) ** 2, np.cos(lam) ** 2
     S = sG * cl + cF * sl
     C = cG * cl + sF * sl
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -238,7 +245,7 @@ def path_extremes(arrays, pos, index: AirspaceIndex, air: np.ndarray, lo_fix: np
     b_item = item[top]
     a = np.maximum(G[top] - step[b_item], lo[b_item])
     b = np.minimum(G[top] + step[b_item], hi[b_item])
-    locate = lambda X: _fix_of(total, seg_len, first[b_item], last[b_item], X)  # noqa: E731
+    locate = lambda X: _fix_of(total, seg_len, first[b_item], last[b_item], X)
     value, where = _golden(pos, index, air[b_item], locate, G[top], a, b, step[b_item], sign)
     best = np.full(n, -np.inf)
     np.maximum.at(best, b_item, sign * value)

@@ -18,17 +18,16 @@ import pandas as pd
 
 from ..airspace import world
 from ..airspace.index import AirspaceIndex
-from ..arrays import expand_ranges, range_reduce
 from ..airspace.model import Airspace
+from ..arrays import expand_ranges, range_reduce
 from ..geodesy import GEOD, wrap_lon
 from ..tracks import schema
 from . import distance
+from . import result as results
 from .claims import disputed_with
 from .crossings import Segments, inside_stretches
 from .paths import Positions, TrackArrays, is_normalized, segment_table
-from . import result as results
 from .result import RESULT_COLUMNS, with_nationality
-
 
 
 def detect(tracks: pd.DataFrame, airspaces: str | list[Airspace] | AirspaceIndex = "all", max_gap_s: float = 60.0,
@@ -36,7 +35,8 @@ def detect(tracks: pd.DataFrame, airspaces: str | list[Airspace] | AirspaceIndex
     """Every passage of every track through every airspace, and near misses.
 
     ``tracks`` is a track table (see ``tracks.schema``); ``airspaces`` a comma list of ISO codes
-    or ``"all"``, a list of Airspace, or a prebuilt AirspaceIndex (reuse it across calls). Returns one row per passage with RESULT_COLUMNS (status ``closed``,
+    or ``"all"``, a list of Airspace, or a prebuilt AirspaceIndex (reuse it across calls).
+    Returns one row per passage with RESULT_COLUMNS (status ``closed``,
     ``open_start``, ``open_end`` or ``gap``), and one row (status ``near``) per track and
     airspace it came within ``near_m`` metres of without entering. Distances in metres, times
     UTC, durations in seconds. Tracks are processed in chunks of about ``chunk_fixes`` fixes

@@ -26,9 +26,10 @@ class TrackArrays:
     last: np.ndarray  # last fix index of each fix's track
 
     @classmethod
-    def from_table(cls, tracks: pd.DataFrame) -> "TrackArrays":
+    def from_table(cls, tracks: pd.DataFrame) -> TrackArrays:
         table = tracks if is_normalized(tracks) else schema.normalize(tracks)
-        ok = np.isfinite(table["lat"].to_numpy()) & np.isfinite(table["lon"].to_numpy()) & table["time"].notna().to_numpy()
+        ok = (np.isfinite(table["lat"].to_numpy()) & np.isfinite(table["lon"].to_numpy())
+              & table["time"].notna().to_numpy())
         table = table[ok]
         codes, ids = pd.factorize(table["track_id"], sort=False)
         ns = pd.DatetimeIndex(table["time"]).asi8

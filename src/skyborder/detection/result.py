@@ -179,7 +179,7 @@ def to_geodataframe(result: pd.DataFrame, tracks: pd.DataFrame):
     import geopandas as gpd
     import shapely
 
-    by_track = {tid: g for tid, g in tracks.groupby("track_id", sort=False)}
+    by_track = dict(list(tracks.groupby("track_id", sort=False)))
     geometries = []
     for row in result.to_dict("records"):
         if row["status"] == "near":

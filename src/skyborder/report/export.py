@@ -14,7 +14,6 @@ import pandas as pd
 from ..detection.result import JSON_KEYS, TIME_COLUMNS, passage_path, to_geodataframe
 
 
-
 def iso_utc(value: Any) -> str | None:
     """ISO-8601 UTC with microseconds and a ``Z``, or None for a missing time."""
     if value is None or pd.isna(value):
@@ -101,7 +100,7 @@ def to_geojson(result: pd.DataFrame, tracks: pd.DataFrame) -> str:
     """Passages as LineStrings (their inside path: entry point, fixes inside, exit point); near
     misses as the Point of their closest approach."""
     features = []
-    by_track = {tid: g for tid, g in tracks.groupby("track_id", sort=False)}
+    by_track = dict(list(tracks.groupby("track_id", sort=False)))
     for row in result.to_dict("records"):
         props = {k: _plain(v) for k, v in row.items()}
         if row["status"] == "near":

@@ -143,8 +143,9 @@ def draw_radar_map(airspaces: Sequence[Airspace], tracks: pd.DataFrame, passages
     is ``half_width_m`` metres either side of ``centre`` (lon, lat; default: ``scene_centre``);
     ``overview_half_width_m`` > 0 adds an inset of that half-width with the view outlined.
     ``track_colours`` / ``track_labels`` (by track_id) set colours and legend entries; tracks are drawn
-    and listed in the order of ``track_colours``, then the rest. ``note`` and ``attribution`` (default: the credit for the embedded OSM boundaries) are printed
-    under the map. Returns what was drawn, including the scale bar in image pixels.
+    and listed in the order of ``track_colours``, then the rest. ``note`` and ``attribution`` (default:
+    the credit for the embedded OSM boundaries) are printed under the map. Returns what was drawn,
+    including the scale bar in image pixels.
     """
     lon0, lat0 = centre or scene_centre(tracks, passages)
     to_plane = _plane(lon0, lat0)

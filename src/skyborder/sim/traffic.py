@@ -15,18 +15,18 @@ from __future__ import annotations
 import hashlib
 import socket
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timezone
-from typing import Iterable
+from datetime import UTC, datetime
 
 import numpy as np
 import pandas as pd
 
-from ..geodesy import GEOD
 from ..errors import InputError
+from ..geodesy import GEOD
+from ..tracks.modes.framing import COUNTER_HZ, avr_line, beast_frame
 from ..units import FOOT_M, KNOT_MPS
 from . import encode
-from ..tracks.modes.framing import COUNTER_HZ, avr_line, beast_frame
 
 POSITION_PERIOD_S = 0.5
 IDENT_PERIOD_S = 5.0
@@ -182,7 +182,7 @@ def counter(time_s: float) -> int:
 
 def sbs_line(e: Emission, start_time: float) -> str | None:
     """The BaseStation (SBS) line for an emission; None for DF11 squitters (no SBS meaning)."""
-    stamp = datetime.fromtimestamp(start_time + e.time_s, timezone.utc)
+    stamp = datetime.fromtimestamp(start_time + e.time_s, UTC)
     when = f"{stamp:%Y/%m/%d},{stamp:%H:%M:%S}.{stamp.microsecond // 1000:03d}"
     ac = e.aircraft
     fields = {

@@ -36,8 +36,8 @@ import sys
 import threading
 import time
 from collections import deque
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Callable, Iterator
 from urllib.parse import urlsplit
 
 import pandas as pd
@@ -224,7 +224,7 @@ class Feed:
         while not self._done():
             try:
                 chunk = conn.recv(_READ_SIZE)
-            except socket.timeout:
+            except TimeoutError:
                 yield parser, b""
                 continue
             except OSError:
@@ -248,7 +248,7 @@ class Feed:
             fd, handle = sys.stdin.buffer.fileno(), None
         else:
             try:
-                handle = open(self.address, "rb")
+                handle = open(self.address, "rb")  # noqa: SIM115 - closed in the finally below
             except OSError as error:
                 raise InputError(f"cannot read {self.address}: {error.strerror}") from None
             fd = handle.fileno()

@@ -18,10 +18,10 @@ Lookups are vectorised: addresses are parsed with a byte lookup table and locate
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib.resources import files
-from typing import Iterable
 
 import numpy as np
 import pandas as pd
@@ -48,7 +48,7 @@ class _Blocks:
     labels: dict[str, np.ndarray]
 
     @classmethod
-    def from_table(cls, table: pd.DataFrame, label_columns: Iterable[str]) -> "_Blocks":
+    def from_table(cls, table: pd.DataFrame, label_columns: Iterable[str]) -> _Blocks:
         table = table.assign(_start=table["start_hex"].map(lambda h: int(h, 16)),
                              _end=table["end_hex"].map(lambda h: int(h, 16))).sort_values("_start")
         starts = table["_start"].to_numpy(np.int64)

@@ -16,8 +16,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ...geodesy import GEOD
 from ...errors import BadInput, InputError
+from ...geodesy import GEOD
 from .tabular import Located, stem, to_tracks, track_names
 from .xmltree import Node, parse_xml
 

@@ -20,15 +20,15 @@ lines or frames, non-hex text, wrong lengths, garbage between Beast frames, bad 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from datetime import datetime
-from typing import Callable
 
 import numpy as np
 import pandas as pd
 
+from ...errors import BadInput, InputError
 from ..modes.decode import FrameDecoder
 from ..modes.framing import COUNTER_HZ, BeastSplitter, parse_avr_line
-from ...errors import BadInput, InputError
 from .stream import parse_chunks, read_blocks
 
 TimeLike = float | str | datetime | pd.Timestamp | None

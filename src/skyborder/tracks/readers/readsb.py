@@ -22,9 +22,9 @@ import re
 import numpy as np
 import pandas as pd
 
-from .. import schema
-from ...units import FOOT_M, KNOT_MPS
 from ...errors import BadInput, InputError
+from ...units import FOOT_M, KNOT_MPS
+from .. import schema
 from .tabular import MAX_EPOCH_S, finish_table, read_bytes
 
 MAX_JSON_BYTES = 256 << 20  # a day's trace of one aircraft is < 5 MB; a snapshot < 2 MB

@@ -23,9 +23,9 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .. import schema
-from ...units import FOOT_M, KNOT_MPS
 from ...errors import BadInput, InputError
+from ...units import FOOT_M, KNOT_MPS
+from .. import schema
 from .stream import read_blocks
 from .tabular import Located, finish_table, parse_float, parse_text, read_delimited
 

@@ -6,12 +6,13 @@ Byte offsets / line numbers for BadInput reports are counted across chunks by th
 """
 from __future__ import annotations
 
-from typing import Iterable, Protocol
+from collections.abc import Iterable
+from typing import Protocol
 
 import pandas as pd
 
-from .. import schema
 from ...errors import BadInput
+from .. import schema
 
 
 class StreamParser(Protocol):

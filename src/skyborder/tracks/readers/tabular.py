@@ -26,9 +26,9 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
-from .. import schema
-from ...units import FOOT_M, KNOT_MPS
 from ...errors import BadInput, InputError
+from ...units import FOOT_M, KNOT_MPS
+from .. import schema
 
 log = logging.getLogger(__name__)
 
@@ -75,7 +75,7 @@ class Located:
         return n if self.unit == "line" else f"row {n}"
 
     @classmethod
-    def from_values(cls, values: dict[str, list], where: list, unit: str, source: str) -> "Located":
+    def from_values(cls, values: dict[str, list], where: list, unit: str, source: str) -> Located:
         """Columns of Python values (numbers, text, None; anything else becomes text) as raw text."""
         def text(v: object) -> str | None:
             return v if v is None or isinstance(v, str) else str(v)
@@ -293,7 +293,7 @@ LAT_LON_RE = r"^\s*(?P<lat>[^,]*),(?P<lon>[^,]*)\s*$"
 def is_flightradar24(names: Sequence[str]) -> bool:
     """A Flightradar24 CSV export: Timestamp, UTC, Callsign, Position ("lat,lon"), Altitude (ft),
     Speed (kt), Direction (degrees)."""
-    return FLIGHTRADAR24 <= {n.strip().lower() for n in names}
+    return {n.strip().lower() for n in names} >= FLIGHTRADAR24
 
 
 def _flightradar24(raw: Located, mapping: dict[str, str]) -> tuple[Located, dict[str, str]]:
