@@ -103,3 +103,45 @@ def test_table_shows_nationality_only_when_known(tmp_path, capsys):
     assert main(["detect", path, "--airspace", "TUR"]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert "country" in lines[0] and "RUS" in lines[1]
+
+
+def test_internal_error_exits_3_with_traceback_file(monkeypatch, tmp_path, capsys):
+    """A bug (any exception that is not an InputError) is not reported as bad input."""
+    import skyborder.cli.airspaces
+
+    def broken(args):
+        raise MemoryError("out of memory while building the index")
+
+    monkeypatch.setenv("SKYBORDER_CRASH_DIR", str(tmp_path))
+    monkeypatch.setattr(skyborder.cli.airspaces, "run", broken)
+    assert main(["airspaces"]) == 3
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("skyborder: internal error: MemoryError: out of memory") and len(err.splitlines()) == 1
+    written = list(tmp_path.glob("skyborder-crash-*.txt"))
+    assert len(written) == 1 and str(written[0]) in err
+    assert "Traceback" in written[0].read_text() and "broken" in written[0].read_text()
+
+
+def test_interrupt_exits_130_quietly(monkeypatch, capsys):
+    import skyborder.cli.airspaces
+
+    def interrupted(args):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(skyborder.cli.airspaces, "run", interrupted)
+    assert main(["airspaces"]) == 130
+    assert capsys.readouterr().err == ""
+
+
+def test_bad_option_values_are_input_errors(capsys):
+    assert main(["simulate", "--out", "x.beast", "--start", "not a time"]) == 2
+    assert "not a time" in capsys.readouterr().err
+    assert main(["simulate", "--push", "nohostport"]) == 2
+    assert "HOST:PORT" in capsys.readouterr().err
+
+
+def test_help_imports_no_heavy_library():
+    code = ("import sys, skyborder.cli._args as a; a.build_parser(); "
+            "heavy = [m for m in ('pandas', 'numpy', 'shapely', 'numba', 'pyproj') if m in sys.modules]; "
+            "assert not heavy, heavy")
+    subprocess.run([sys.executable, "-c", code], check=True)
