@@ -17,7 +17,8 @@ def run(args: Namespace) -> int:
         raise InputError("--duration must be > 0, --speed >= 0 and --aircraft >= 1")
     scenario = traffic.scenario(args.scenario, args.duration, args.aircraft, args.seed)
     items = traffic.emissions(scenario)
-    start = epoch_seconds(args.start) if args.start else time.time()
+    start = epoch_seconds(args.start) if args.start else None
+    start = time.time() if start is None else start
     if args.out:
         count = traffic.write(items, args.format, args.out, start)
     else:
