@@ -75,6 +75,15 @@ class SimulatedLive:
         _, _, callsign_rule = nationality.callsign_fields(self.callsign)
         block_rule = nationality.military_block(self.icao24)
         self.military = np.array([bool(a) or bool(b) for a, b in zip(block_rule, callsign_rule)])
+        self.stage = np.full(len(fleet), "", dtype=object)
+        self.warned_airspace = np.full(len(fleet), "", dtype=object)
+
+    def warn(self, icao24: str, stage: str, airspace: str) -> None:
+        """Show an aircraft at a warning stage (``""`` clears it): the simulator has no warning
+        engine, so tests and demonstrations set stages by hand."""
+        rows = self.icao24 == icao24
+        with self._lock:
+            self.stage[rows], self.warned_airspace[rows] = stage, airspace if stage else ""
 
     def scenario_time(self) -> float:
         """Seconds into the scenario now (wrapping at its duration)."""
@@ -97,7 +106,7 @@ class SimulatedLive:
                 "alt_m": self.alt_m[idx], "speed_mps": self.speed_mps[idx],
                 "track_deg": (np.asarray(back) + 180.0) % 360.0, "vrate_mps": np.zeros(len(idx)),
                 "squawk": self.squawk[idx], "country": self.country[idx], "military": self.military[idx],
-                "age_s": np.zeros(len(idx)),
+                "age_s": np.zeros(len(idx)), "stage": self.stage[idx], "airspace": self.warned_airspace[idx],
             })
 
     def status(self) -> dict[str, Any]:

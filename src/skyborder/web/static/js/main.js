@@ -104,7 +104,7 @@ async function main() {
       geometry: {type: 'LineString', coordinates: [[store.lon[slot], store.lat[slot]], [w.predicted_entry_lon, w.predicted_entry_lat]]}});
     base.setData('warnings', {type: 'FeatureCollection', features: [...predictions.values()]});
   };
-  if (config.live) connect({onFrame, onEvent, onState: (s) => { if (s !== 'connected') setFeed('down'); }});
+  if (config.live) window.skyborder.live = connect({onFrame, onEvent, onState: (s) => { if (s !== 'connected') setFeed('down'); }});
   else setFeed('none');
   warnings.refresh();
   passages.refresh();

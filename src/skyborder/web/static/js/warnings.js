@@ -10,7 +10,9 @@ export class WarningPanel {
     this.onSelect = onSelect;
     this.hasRegister = hasRegister;
     this.latest = new Map();      // track|airspace -> newest warning record
-    this.active = new Map();      // track|airspace -> stage now (from the live frame and events)
+    this.fromFrame = new Map();   // track|airspace -> stage in the newest live frame
+    this.fromEvents = new Map();  // track|airspace -> stage of the last warning event (until cleared)
+    this.active = new Map();      // the two merged: what the cards show
     this.cards = document.getElementById('active-warnings');
     this.log = document.querySelector('#warning-log tbody');
     this.form = document.getElementById('warning-filters');
@@ -22,19 +24,29 @@ export class WarningPanel {
   fromStore(store) {
     const now = new Map();
     store.forEach((slot) => { if (store.stage[slot]) now.set(`${store.icao[slot]}|${store.airspace[slot]}`, store.stage[slot]); });
-    const changed = now.size !== this.active.size || [...now].some(([k, v]) => this.active.get(k) !== v);
-    if (changed) { this.active = now; this.render(); }
+    this.fromFrame = now;
+    this.merge();
+  }
+
+  /** Active = the live frame's stages, overridden by newer warning events; re-render on change. */
+  merge() {
+    const merged = new Map([...this.fromFrame, ...this.fromEvents]);
+    const changed = merged.size !== this.active.size || [...merged].some(([k, v]) => this.active.get(k) !== v);
+    this.active = merged;
+    if (changed) this.render();
   }
 
   event(kind, data) {
     if (kind === 'warning') {
       this.latest.set(key(data), data);
-      this.active.set(key(data), data.stage);
+      this.fromEvents.set(key(data), data.stage);
+      this.merge();
       this.render();
       this.refreshSoon();
     } else if (kind === 'warning_cleared') {
-      this.active.delete(key(data));
-      this.render();
+      this.fromEvents.delete(key(data));
+      this.fromFrame.delete(key(data));
+      this.merge();
     } else if (kind === 'acknowledged') {
       for (const w of this.latest.values()) if (String(w.id) === String(data.warning_id)) w.acknowledged = data;
       this.render();
