@@ -114,7 +114,7 @@ def test_warnings_passages_replay_and_light_mode(browser, site, tmp_path):  # no
     _wait(page, "(() => { const s = skyborder.store, k = s.slotOf.get('15224d'); return k !== undefined && s.stage[k] === 'imminent'; })()")
     # stage moves on to inside
     site.live.warn("15224d", "inside", "TUR")
-    site.publish({"event": "warning", **{**warning, "stage": "inside"}})
+    site.publish({"event": "warning", **warning, "stage": "inside"})
     page.locator("#active-warnings .card.inside").wait_for(timeout=15_000)
     page.screenshot(path=str(tmp_path / "radar-warning.png"))
     # acknowledge: the only write
