@@ -8,6 +8,8 @@ length inside is then known to 2 steps per boundary crossing. Synthetic claims h
 import numpy as np
 import pytest
 import shapely
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
 
 import reference
 from reference import track
@@ -155,3 +157,46 @@ def test_zones_and_near_misses_are_never_disputed():
     assert list(result["disputed_with"]) == [[]] and list(result["disputed_length_m"]) == [0.0]
     near = detect(track([36.0, 36.5], [44.5, 44.6], dt_s=60.0), "UKR", near_m=50_000.0)
     assert list(near["status"]) == ["near"] and near["disputed_length_m"].isna().all()
+
+
+# ----- brute force on random overlapping states ------------------------------------------------
+@st.composite
+def overlapping_states(draw):
+    """Two star-shaped states around nearby centres, their overlap, and a random track."""
+    def star(cx, cy):
+        n = draw(st.integers(5, 9))
+        radii = draw(st.lists(st.floats(0.3, 1.0), min_size=n, max_size=n))
+        angles = np.linspace(0, 2 * np.pi, n, endpoint=False) + draw(st.floats(0, 0.5))
+        return shapely.make_valid(shapely.Polygon([(cx + r * np.cos(a), cy + r * np.sin(a))
+                                                   for r, a in zip(radii, angles)]))
+    a, b = star(0.0, 0.0), star(draw(st.floats(0.3, 0.8)), draw(st.floats(-0.5, 0.5)))
+    overlap = [p for p in shapely.get_parts(shapely.intersection(a, b)) if p.geom_type == "Polygon" and p.area > 1e-6]
+    n = draw(st.integers(2, 6))
+    lon = np.array(draw(st.lists(st.floats(-1.2, 1.8), min_size=n, max_size=n)))
+    lat = np.array(draw(st.lists(st.floats(-1.2, 1.2), min_size=n, max_size=n)))
+    assume(overlap and np.all(np.hypot(np.diff(lon), np.diff(lat)) > 1e-4))
+    return a, b, shapely.MultiPolygon(overlap), lon, lat
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(overlapping_states())
+def test_disputed_length_matches_dense_sampling(case):
+    a, b, overlap, lon, lat = case
+    states = [Airspace("AAA", a, kind="country"), Airspace("BBB", b, kind="country")]
+    claim = world.DoubleClaim("AAA", "BBB", 1.0, 1.0, overlap)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(world, "double_claims", lambda: (claim,))
+        claims._claims_index.cache_clear()
+        result = passages(detect(track(lon, lat, dt_s=60.0), states, near_m=0))
+    claims._claims_index.cache_clear()
+    x, y, _, s = reference.sample_path(lon, lat, np.arange(len(lon)) * 60.0, STEP_M)
+    mx, my = 0.5 * (x[1:] + x[:-1]), 0.5 * (y[1:] + y[:-1])
+    both = shapely.contains_xy(a, mx, my) & shapely.contains_xy(b, mx, my)
+    expected = np.diff(s)[both].sum()
+    tolerance = 2 * STEP_M * (np.count_nonzero(np.diff(both.astype(int))) + 2)
+    for code, rival in (("AAA", "BBB"), ("BBB", "AAA")):
+        mine = result[result["airspace"] == code]
+        assert abs(mine["disputed_length_m"].sum() - expected) <= tolerance
+        for row in mine.itertuples():
+            assert row.disputed_with == ([rival] if row.disputed_length_m >= claims.MIN_DISPUTED_M else [])
+            assert row.disputed_length_m <= row.length_inside_m + 1e-6

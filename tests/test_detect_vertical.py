@@ -4,13 +4,17 @@ Independent answers are closed forms: tracks along the equator (a geodesic of le
 at constant speed, altitudes linear in distance, so where a limit is crossed follows from a
 ratio. Tolerances: times 1 ms, altitudes 1e-6 m.
 """
+import json
 import math
 
 import numpy as np
 import pandas as pd
 import pytest
 import shapely
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
 
+import reference
 from reference import track
 from skyborder.airspace import Airspace
 from skyborder.airspace.geojson import parse_geojson_zones
@@ -85,11 +89,14 @@ DP 0:30:00 S 000:30:00 E
         {"type": "Feature", "geometry": {"type": "Polygon", "coordinates": box},
          "properties": {"name": "G", "floor_ref": "sfc", "ceiling_m": 2895.6, "ceiling_ref": "FL"}},
         {"type": "Feature", "geometry": {"type": "Polygon", "coordinates": box},
-         "properties": {"name": "H", "floor_m": 100, "floor_ref": "QNH"}}]}
+         "properties": {"name": "H", "floor_m": 100, "floor_ref": "QNH"}},
+        {"type": "Feature", "geometry": {"type": "Polygon", "coordinates": box},
+         "properties": {"name": "I", "floor_m": 100, "floor_ref": "SFC"}}]}
     bad = BadInput()
-    (g,) = parse_geojson_zones(__import__("json").dumps(doc), "z.geojson", bad)
+    (g,) = parse_geojson_zones(json.dumps(doc), "z.geojson", bad)
     assert (g.floor_m, g.floor_ref, g.ceiling_ref) == (0.0, "SFC", "FL")
-    assert bad.total == 1 and "floor_ref must be one of FL, AMSL, AGL, SFC" in bad.messages[0]
+    assert bad.total == 2 and "floor_ref must be one of FL, AMSL, AGL, SFC" in bad.messages[0]
+    assert "reference SFC" in bad.messages[1]
 
 
 def test_flight_levels_use_pressure_and_amsl_limits_geometric_altitude():
@@ -158,11 +165,14 @@ def test_one_missing_altitude_does_not_put_both_segments_inside():
 
 
 def test_missing_altitude_is_interpolated_in_distance():
-    # 2000 m, unknown, 4000 m at lon -0.2, 0.0, 0.2: 3000 m at the middle fix, in both references
-    table = equator([-0.2, 0.0, 0.2], alt_m=[2000.0, np.nan, 4000.0], geo_alt_m=[2000.0, np.nan, 4000.0])
+    # 2000 m, unknown, 4000 m at lon -0.2, 0.0, 0.2 (t = 0, 50, 200 s): 3000 m at the middle fix,
+    # half-way in distance (interpolating in time would give 2500 m there), in both references
+    table = track([-0.2, 0.0, 0.2], [0.0] * 3, t_s=[0.0, 50.0, 200.0], alt=[2000.0, np.nan, 4000.0])
+    table["geo_alt_m"] = table["alt_m"]
     result = run(table, [zone("FL", floor_m=3000.0, floor_ref="FL"), zone("AMSL", floor_m=3000.0)])
+    assert sorted(result["airspace"]) == ["AMSL", "FL"]
     for p in result.itertuples():
-        assert abs((p.entry_time - time_at(0.0, -0.2)).total_seconds()) < 1e-3
+        assert abs((p.entry_time - table["time"][1]).total_seconds()) < 1e-3
         assert (p.min_alt_m, p.max_alt_m) == pytest.approx((3000.0, 4000.0), abs=1e-6)
 
 
@@ -176,3 +186,38 @@ def test_missing_altitude_over_a_long_gap_stays_unknown_between_the_known_fixes(
     p = result.iloc[0]
     assert p.entry_time == table["time"][0] and p.exit_time == table["time"][2]
     assert math.isnan(p.min_alt_m) and math.isnan(p.max_alt_m)  # unknown along the passage
+
+
+# ----- brute force: mixed references on random tracks ----------------------------------------
+STEP_M = 20.0
+limit = st.one_of(st.none(), st.floats(0.0, 6000.0))
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(n=st.integers(2, 6), data=st.data(), floor=limit, ceiling=limit,
+       floor_ref=st.sampled_from(["FL", "AMSL"]), ceiling_ref=st.sampled_from(["FL", "AMSL"]))
+def test_length_inside_matches_dense_sampling_with_mixed_references(n, data, floor, ceiling, floor_ref, ceiling_ref):
+    if floor is not None and ceiling is not None and floor >= ceiling:
+        floor, ceiling = ceiling - 1.0, floor + 1.0
+    box = zone(floor_m=-math.inf if floor is None else floor, floor_ref=floor_ref,
+               ceiling_m=math.inf if ceiling is None else ceiling, ceiling_ref=ceiling_ref)
+    coords = st.floats(-0.9, 0.9)
+    lon = np.array(data.draw(st.lists(coords, min_size=n, max_size=n)))
+    lat = np.array(data.draw(st.lists(coords, min_size=n, max_size=n)))
+    pressure = np.array(data.draw(st.lists(st.floats(0.0, 7000.0), min_size=n, max_size=n)))
+    geometric = pressure + np.array(data.draw(st.lists(st.floats(-600.0, 600.0), min_size=n, max_size=n)))
+    assume(np.all(np.hypot(np.diff(lon), np.diff(lat)) > 1e-4))  # segments of some length
+    table = track(lon, lat, dt_s=60.0, alt=pressure)
+    table["geo_alt_m"] = geometric
+    got = run(table, [box])["length_inside_m"].sum()
+    # reference: samples every STEP_M along the geodesics, altitude linear in distance per segment
+    x, y, _, s = reference.sample_path(lon, lat, np.arange(n) * 60.0, STEP_M)
+    s_fix = np.r_[0.0, np.cumsum(GEOD.inv(lon[:-1], lat[:-1], lon[1:], lat[1:])[2])]
+    mid = 0.5 * (s[1:] + s[:-1])
+    by_ref = {"FL": np.interp(mid, s_fix, pressure), "AMSL": np.interp(mid, s_fix, geometric)}
+    ok = shapely.contains_xy(box.geometry, 0.5 * (x[1:] + x[:-1]), 0.5 * (y[1:] + y[:-1]))
+    ok &= by_ref[floor_ref] >= box.floor_m
+    ok &= by_ref[ceiling_ref] <= box.ceiling_m
+    expected = np.diff(s)[ok].sum()
+    changes = np.count_nonzero(np.diff(ok.astype(int))) + 2
+    assert abs(got - expected) <= 2 * STEP_M * changes

@@ -4,8 +4,8 @@ Each Polygon or MultiPolygon feature is one zone. Properties: ``name`` (else ``z
 the 0-based feature index), ``floor_m`` and ``ceiling_m`` (numbers, metres; missing or null =
 unlimited, ``-inf`` / ``inf``), ``floor_ref`` and ``ceiling_ref`` (what each is measured from:
 ``"AMSL"`` true altitude, the default; ``"FL"`` pressure altitude, e.g. FL95 = 2895.6 m;
-``"AGL"`` height above the ground; ``"SFC"`` the surface, with ``floor_m`` 0 or missing; case
-does not matter), ``label`` (optional text); all properties are kept in
+``"AGL"`` height above the ground; ``"SFC"`` the surface, its value 0 or missing; case does
+not matter), ``label`` (optional text); all properties are kept in
 ``Airspace.properties``.
 
 Edges are straight lines in lon/lat as RFC 7946 says; they are not densified. Coordinates are
@@ -110,7 +110,10 @@ def _zone(feature: object, index: int, source: str, bad: BadInput) -> Airspace |
                    kind="repaired GeoJSON polygon")
     floor_ref, ceiling_ref = _reference(props, "floor_ref"), _reference(props, "ceiling_ref")
     floor = _limit(props, "floor_m", 0.0 if floor_ref == "SFC" else -math.inf)
-    ceiling = _limit(props, "ceiling_m", math.inf)
+    ceiling = _limit(props, "ceiling_m", 0.0 if ceiling_ref == "SFC" else math.inf)
+    for key, value, ref in (("floor_m", floor, floor_ref), ("ceiling_m", ceiling, ceiling_ref)):
+        if ref == "SFC" and value != 0.0:
+            raise ValueError(f"{key} {value} with reference SFC: the surface is 0 (or leave {key} out)")
     if floor >= ceiling:
         raise ValueError(f"floor_m {floor} is not below ceiling_m {ceiling}")
     name = props.get("name")
