@@ -20,11 +20,12 @@ from ..detection.engine import detect
 from ..geodesy import GEOD
 from ..report import export
 from ..report.radar_map import MapLabel, RadarMap, draw_radar_map, hms
+from ..report.text import markdown_table as table
+from ..tracks.positions import position_at
 from ..units import FOOT_M, NAUTICAL_MILE_M, STATUTE_MILE_M
 from . import evidence as demo_data
 from .reconstruct import RU_OFFSET_M
 
-EPOCH = pd.Timestamp(0, tz="UTC")
 SU24_CRUISE_KMH = 960.0  # the KU Leuven physicists' figure
 WARNING_REACH_M = 200_000.0  # report the distance to TUR at every warning, however far
 TR_TRACK, RU_TRACK = "TR-claim", "RU-claim"
@@ -119,19 +120,6 @@ def _passage(passages: pd.DataFrame, track_id: str, status: str | None = None) -
     if status is not None:
         rows = rows[rows["status"] == status]
     return rows.iloc[0] if len(rows) else None
-
-
-def table(headers: list[str], rows: list[list[str]], right: set[int] = frozenset()) -> str:
-    """An aligned Markdown pipe table (columns in ``right`` right-aligned)."""
-    widths = [max(len(str(c)) for c in col) for col in zip(headers, *rows)]
-
-    def line(cells):
-        return "| " + " | ".join(str(c).rjust(w) if i in right else str(c).ljust(w)
-                                 for i, (c, w) in enumerate(zip(cells, widths))) + " |"
-
-    rule = "|" + "|".join(("-" * (w + 1) + ":") if i in right else ("-" * (w + 2))
-                          for i, w in enumerate(widths)) + "|"
-    return "\n".join([line(headers), rule, *(line(r) for r in rows)])
 
 
 def _km(metres: float, digits: int = 2) -> str:
@@ -267,17 +255,3 @@ def _warnings_table(tracks: pd.DataFrame, watched) -> str:
             f"{wlat:.4f} N {wlon:.4f} E (20° true, 26 NM from Hmeymim along the WGS84 geodesic).\n\n"
             + table(["#", "time", "lat", "lon", "to TUR border km", "to warned position km"], rows,
                     right={0, 2, 3, 4, 5}))
-
-
-def position_at(track: pd.DataFrame, times: pd.DatetimeIndex) -> tuple[np.ndarray, np.ndarray]:
-    """lon, lat degrees of one track at given times: along the geodesic between the fixes around each
-    time, distance linear in time (times outside the track are clamped to its ends)."""
-    t = ((track["time"] - EPOCH) / pd.Timedelta(seconds=1)).to_numpy()
-    q = np.asarray((times - EPOCH) / pd.Timedelta(seconds=1))
-    q = np.clip(q, t[0], t[-1])
-    i = np.clip(np.searchsorted(t, q, side="right") - 1, 0, len(t) - 2)
-    lon, lat = track["lon"].to_numpy(), track["lat"].to_numpy()
-    az, _, d = GEOD.inv(lon[i], lat[i], lon[i + 1], lat[i + 1])
-    f = (q - t[i]) / (t[i + 1] - t[i])
-    plon, plat, _ = GEOD.fwd(lon[i], lat[i], az, d * f)
-    return np.asarray(plon), np.asarray(plat)
