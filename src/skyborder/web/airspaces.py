@@ -7,7 +7,7 @@ FeatureCollection with four kinds of feature (property ``kind``):
 - ``border``    its boundary as lines, for the outline. Cutting a polygon to the box adds edges
                 along the box; the lines are cut from the boundary instead, so no false border is
                 drawn. Cuts made by the data at the antimeridian are dropped too (not borders);
-- ``disputed``  the overlap of a real double claim (``world.double_claims``, e.g. Crimea);
+- ``disputed``  the area of a real double claim (``world.double_claims``, e.g. Crimea);
 - ``zone``      a custom zone being watched.
 
 Simplification: at zoom ``z`` a screen pixel spans ``360 / (256 * 2**z)`` degrees of longitude;
@@ -32,13 +32,11 @@ import shapely
 from ..airspace import world
 from ..airspace.model import Airspace
 from ..errors import InputError
-from ..units import MEAN_METRES_PER_DEGREE
 
 __all__ = ["FULL_ZOOM", "AirspaceLayer", "parse_bbox", "tolerance_deg"]
 
 FULL_ZOOM = 13
 TILE_PX = 256
-MIN_DISPUTED_KM2 = 1.0
 CACHE_SIZE = 64
 ANTIMERIDIAN_EPS = 1e-6
 
@@ -151,16 +149,8 @@ class AirspaceLayer:
 
     @cached_property
     def disputed(self) -> list[tuple[str, shapely.Geometry]]:
-        """The overlaps of real double claims: (``"A/B"``, polygon parts of at least 1 km2)."""
-        countries = world.countries()
-        out = []
-        for a, b, _ in world.double_claims():
-            overlap = shapely.intersection(countries[a].geometry, countries[b].geometry)
-            parts = [p for p in shapely.get_parts(shapely.get_parts(overlap)) if p.geom_type == "Polygon"]
-            big = [p for p in parts if _area_km2(p) >= MIN_DISPUTED_KM2]
-            if big:
-                out.append((f"{a}/{b}", shapely.multipolygons(big)))
-        return out
+        """The areas of real double claims (``world.double_claims``): (``"A/B"``, MultiPolygon)."""
+        return [(f"{claim.first}/{claim.second}", claim.geometry) for claim in world.double_claims()]
 
     def _level_geometry(self, index: int, level: int) -> _Simplified:
         airspace = self._airspaces[index]
@@ -216,11 +206,3 @@ class AirspaceLayer:
 def _feature(geometry: shapely.Geometry, properties: dict) -> str:
     return ('{"type":"Feature","properties":' + json.dumps(properties, ensure_ascii=False)
             + ',"geometry":' + shapely.to_geojson(geometry) + "}")
-
-
-def _area_km2(polygon: shapely.Geometry) -> float:
-    """Approximate area (km2) of a small lon/lat polygon: degrees squared scaled at its mean
-    latitude (good to a few per cent for the km-sized overlaps it sorts from slivers)."""
-    lat = shapely.get_coordinates(polygon)[:, 1].mean()
-    km_per_deg = MEAN_METRES_PER_DEGREE / 1000.0
-    return float(shapely.area(polygon)) * km_per_deg ** 2 * math.cos(math.radians(lat))
