@@ -5,13 +5,11 @@
 //
 // Why not GeoJSON sources and symbol layers: they rebuild vector tiles and re-run symbol
 // placement for every update, ~250 ms of main-thread time at 5,000 aircraft on the test machine
-// (benchmarks/bench_web.py); here an update is a few typed-array uploads.
+// (benchmarks/bench_web.py); here an update is a few uploads of typed arrays that the page's
+// worker has already packed (live-worker.js).
 import {program, attribute, upload} from './gl.js';
-import {metresPerMerc} from './store.js';
 import {LabelLayer} from './labels.js';
-
-export const TRAIL_LEN = 120;       // updates kept per trail (two minutes at one update a second)
-const VECTOR_S = 60;                // the speed vector shows where the aircraft will be in this many seconds
+import {TRAIL_LEN} from './store.js';
 const ICON_PX = 18;
 
 const ICON_VS = `#version 300 es
@@ -28,13 +26,14 @@ uniform float u_bearing;
 uniform float u_ring;
 uniform float u_blink;
 uniform float u_dim;
+uniform int u_selected;
 out vec2 v_uv;
 out vec4 v_colour;
 out vec4 v_outline;
 void main() {
   float military = mod(a_flags, 2.0);
   float stage = mod(floor(a_flags / 2.0), 4.0);
-  float selected = floor(a_flags / 8.0);
+  float selected = gl_InstanceID == u_selected ? 1.0 : 0.0;
   vec4 clip = u_matrix * vec4(a_pos, 0.0, 1.0);
   float cell;
   float size = u_size;
@@ -82,18 +81,17 @@ const LINE_VS = `#version 300 es
 precision highp float;
 layout(location=0) in vec2 a_pos;
 layout(location=1) in float a_time;
-layout(location=2) in vec4 a_colour;
 uniform mat4 u_matrix;
 uniform float u_now;
 uniform float u_span;
-uniform float u_alpha;
+uniform vec4 u_colour;
 out vec4 v_colour;
 void main() {
   float age = u_now - a_time;
   if (a_time <= 0.0 || age > u_span) { gl_Position = vec4(2.0, 2.0, 2.0, 1.0); v_colour = vec4(0.0); return; }
   gl_Position = u_matrix * vec4(a_pos, 0.0, 1.0);
-  float alpha = u_alpha * (1.0 - age / u_span * 0.85);
-  v_colour = vec4(a_colour.rgb * alpha, alpha);
+  float alpha = u_colour.a * (1.0 - age / u_span * 0.85);
+  v_colour = vec4(u_colour.rgb * alpha, alpha);
 }`;
 
 const LINE_FS = `#version 300 es
@@ -166,16 +164,15 @@ export class AircraftLayer {
     this.blink = 0;
     this.selected = -1;
     this.count = 0;
-    this.t0 = performance.now() / 1000;
-    this.ring = 0;
+    this.order = new Int32Array(0);
+    this.frameTime = 0;
     this.labels = new LabelLayer(store);
-    store.hold = TRAIL_LEN;   // a freed slot waits until its old trail has aged out
   }
 
   onAdd(map, gl) {
     this.map = map;
     this.gl = gl;
-    const cap = this.store.capacity;
+    const cap = this.capacity = 8192;
     this.icons = program(gl, ICON_VS, ICON_FS);
     this.lines = program(gl, LINE_VS, LINE_FS);
 
@@ -187,10 +184,6 @@ export class AircraftLayer {
     this.iconTrack = attribute(gl, 2, 1, gl.FLOAT, {divisor: 1, bytes: cap * 4});
     this.iconFlags = attribute(gl, 3, 1, gl.FLOAT, {divisor: 1, bytes: cap * 4});
     this.iconColour = attribute(gl, 4, 4, gl.UNSIGNED_BYTE, {normalized: true, divisor: 1, bytes: cap * 4});
-    this.posData = new Float32Array(cap * 2);
-    this.trackData = new Float32Array(cap);
-    this.flagData = new Float32Array(cap);
-    this.colourData = new Uint8Array(cap * 4);
 
     this.atlas = gl.createTexture();
     gl.bindTexture(gl.TEXTURE_2D, this.atlas);
@@ -205,103 +198,55 @@ export class AircraftLayer {
     gl.bindVertexArray(this.trailVao);
     this.trailPos = attribute(gl, 0, 2, gl.FLOAT, {bytes: TRAIL_LEN * cap * 2 * 8});
     this.trailTime = attribute(gl, 1, 1, gl.FLOAT, {bytes: TRAIL_LEN * cap * 2 * 4});
-    this.trailColour = attribute(gl, 2, 4, gl.UNSIGNED_BYTE, {normalized: true, bytes: TRAIL_LEN * cap * 2 * 4});
-    this.segPos = new Float32Array(cap * 4);
-    this.segTime = new Float32Array(cap * 2);
-    this.segColour = new Uint8Array(cap * 8);
-    this.prevX = new Float32Array(cap);
-    this.prevY = new Float32Array(cap);
-    this.prevGen = new Uint32Array(cap);
     this.block = 0;
     this.blocksUsed = 0;
+    this.trailTop = 0;
+    this.segmentTimes = new Float32Array(cap * 2);
 
     this.vectorVao = gl.createVertexArray();
     gl.bindVertexArray(this.vectorVao);
     this.vectorPos = attribute(gl, 0, 2, gl.FLOAT, {bytes: cap * 2 * 8});
     this.vectorTime = attribute(gl, 1, 1, gl.FLOAT, {bytes: cap * 2 * 4});
-    this.vectorColour = attribute(gl, 2, 4, gl.UNSIGNED_BYTE, {normalized: true, bytes: cap * 2 * 4});
-    this.vecPos = new Float32Array(cap * 4);
-    this.vecTime = new Float32Array(cap * 2);
-    this.vecColour = new Uint8Array(cap * 8);
+    this.vectorTimes = new Float32Array(cap * 2);
     gl.bindVertexArray(null);
     this.labels.onAdd(map, gl);
   }
 
-  now() { return performance.now() / 1000 - this.t0 + 1; }
-
-  /** Upload the store's aircraft (call after each ingest). */
-  update() {
+  /** Upload what the worker packed for one frame (see live-worker.js). */
+  update(drawn) {
     const gl = this.gl;
     if (!gl) return;
-    const s = this.store;
-    const now = this.now();
-    const trailRgb = this.theme.trail;
-    const vecRgb = this.theme.vector;
-    let n = 0;
-    const cap = s.capacity;
-    this.segTime.fill(0, 0, s.top * 2);
-    for (let slot = 0; slot < s.top; slot++) {
-      if (!s.active[slot]) continue;
-      const x = s.x[slot], y = s.y[slot];
-      this.posData[n * 2] = x; this.posData[n * 2 + 1] = y;
-      const track = s.track[slot];
-      this.trackData[n] = Number.isFinite(track) ? track : -1;
-      this.flagData[n] = s.military[slot] + 2 * s.stageRank[slot] + (slot === this.selected ? 8 : 0);
-      this.colourData[n * 4] = s.rgb[slot * 3]; this.colourData[n * 4 + 1] = s.rgb[slot * 3 + 1];
-      this.colourData[n * 4 + 2] = s.rgb[slot * 3 + 2]; this.colourData[n * 4 + 3] = 255;
-      // trail segment from the previous position of this slot's aircraft
-      const fresh = this.prevGen[slot] !== s.generation - 1;
-      const px = fresh ? x : this.prevX[slot], py = fresh ? y : this.prevY[slot];
-      this.segPos[slot * 4] = px; this.segPos[slot * 4 + 1] = py; this.segPos[slot * 4 + 2] = x; this.segPos[slot * 4 + 3] = y;
-      this.segTime[slot * 2] = now; this.segTime[slot * 2 + 1] = now;
-      for (let v = 0; v < 2; v++) {
-        const o = slot * 8 + v * 4;
-        this.segColour[o] = trailRgb[0]; this.segColour[o + 1] = trailRgb[1]; this.segColour[o + 2] = trailRgb[2]; this.segColour[o + 3] = 255;
+    if (drawn) {
+      const n = drawn.order.length;
+      this.count = n;
+      this.order = drawn.order;
+      this.frameTime = drawn.trailTime;
+      upload(gl, this.iconPos, drawn.pos);
+      upload(gl, this.iconTrack, drawn.track);
+      upload(gl, this.iconFlags, drawn.flags);
+      upload(gl, this.iconColour, drawn.colour);
+      upload(gl, this.vectorPos, drawn.vector);
+      this.vectorTimes.fill(drawn.trailTime, 0, n * 2);
+      upload(gl, this.vectorTime, this.vectorTimes.subarray(0, n * 2));
+      // one block of the trail ring: every slot's newest segment (empty slots get time 0)
+      const top = drawn.segmentTime.length, k = this.block, cap = this.capacity;
+      for (let slot = 0; slot < top; slot++) {
+        this.segmentTimes[slot * 2] = this.segmentTimes[slot * 2 + 1] = drawn.segmentTime[slot];
       }
-      this.prevX[slot] = x; this.prevY[slot] = y; this.prevGen[slot] = s.generation;
-      // speed vector: where the aircraft will be in VECTOR_S seconds (display only)
-      const speed = s.speed[slot];
-      const o = n * 4;
-      this.vecPos[o] = x; this.vecPos[o + 1] = y;
-      if (Number.isFinite(speed) && Number.isFinite(track)) {
-        const d = speed * VECTOR_S / metresPerMerc(s.lat[slot]);
-        const a = track * Math.PI / 180;
-        this.vecPos[o + 2] = x + d * Math.sin(a); this.vecPos[o + 3] = y - d * Math.cos(a);
-      } else {
-        this.vecPos[o + 2] = x; this.vecPos[o + 3] = y;
-      }
-      this.vecTime[n * 2] = now; this.vecTime[n * 2 + 1] = now;
-      for (let v = 0; v < 2; v++) {
-        const c = n * 8 + v * 4;
-        this.vecColour[c] = vecRgb[0]; this.vecColour[c + 1] = vecRgb[1]; this.vecColour[c + 2] = vecRgb[2]; this.vecColour[c + 3] = 255;
-      }
-      n++;
+      gl.bindBuffer(gl.ARRAY_BUFFER, this.trailPos);
+      gl.bufferSubData(gl.ARRAY_BUFFER, k * cap * 16, drawn.segment);
+      gl.bindBuffer(gl.ARRAY_BUFFER, this.trailTime);
+      gl.bufferSubData(gl.ARRAY_BUFFER, k * cap * 8, this.segmentTimes.subarray(0, top * 2));
+      this.block = (k + 1) % TRAIL_LEN;
+      this.blocksUsed = Math.min(TRAIL_LEN, this.blocksUsed + 1);
+      this.trailTop = Math.max(this.trailTop, top);
     }
-    this.count = n;
-    upload(gl, this.iconPos, this.posData.subarray(0, n * 2));
-    upload(gl, this.iconTrack, this.trackData.subarray(0, n));
-    upload(gl, this.iconFlags, this.flagData.subarray(0, n));
-    upload(gl, this.iconColour, this.colourData.subarray(0, n * 4));
-    upload(gl, this.vectorPos, this.vecPos.subarray(0, n * 4));
-    upload(gl, this.vectorTime, this.vecTime.subarray(0, n * 2));
-    upload(gl, this.vectorColour, this.vecColour.subarray(0, n * 8));
-    // one block of the trail ring: every slot's newest segment (inactive slots get time 0)
-    const top = s.top;
-    const k = this.block;
-    gl.bindBuffer(gl.ARRAY_BUFFER, this.trailPos);
-    gl.bufferSubData(gl.ARRAY_BUFFER, k * cap * 16, this.segPos.subarray(0, top * 4));
-    gl.bindBuffer(gl.ARRAY_BUFFER, this.trailTime);
-    gl.bufferSubData(gl.ARRAY_BUFFER, k * cap * 8, this.segTime.subarray(0, top * 2));
-    gl.bindBuffer(gl.ARRAY_BUFFER, this.trailColour);
-    gl.bufferSubData(gl.ARRAY_BUFFER, k * cap * 8, this.segColour.subarray(0, top * 8));
-    this.block = (k + 1) % TRAIL_LEN;
-    this.blocksUsed = Math.min(TRAIL_LEN, this.blocksUsed + 1);
-    this.trailTop = Math.max(this.trailTop || 0, top);
+    this.selectedInstance = this.order.indexOf(this.selected);
     this.labels.invalidate();
     this.map.triggerRepaint();
   }
 
-  setTheme(theme) { this.theme = theme; this.labels.setTheme(theme); this.update(); }
+  setTheme(theme) { this.theme = theme; this.labels.setTheme(theme); this.update(null); }
 
   render(gl, args) {
     const matrix = args.defaultProjectionData ? args.defaultProjectionData.mainMatrix : args.modelViewProjectionMatrix;
@@ -310,23 +255,22 @@ export class AircraftLayer {
     const viewport = [gl.drawingBufferWidth, gl.drawingBufferHeight];
     gl.enable(gl.BLEND);
     gl.blendFunc(gl.ONE, gl.ONE_MINUS_SRC_ALPHA);
-    const now = this.now();
-    if (this.options.trails && this.blocksUsed) {
+    const now = this.frameTime;
+    const lines = (colour, alpha, span) => {
       gl.useProgram(this.lines.prog);
       gl.uniformMatrix4fv(this.lines.uniforms.u_matrix, false, matrix);
       gl.uniform1f(this.lines.uniforms.u_now, now);
-      gl.uniform1f(this.lines.uniforms.u_span, TRAIL_LEN * 1.05);
-      gl.uniform1f(this.lines.uniforms.u_alpha, 0.55);
+      gl.uniform1f(this.lines.uniforms.u_span, span);
+      gl.uniform4f(this.lines.uniforms.u_colour, colour[0] / 255, colour[1] / 255, colour[2] / 255, alpha);
+    };
+    if (this.options.trails && this.blocksUsed) {
+      // trail segments are stamped with the frame time (s): those older than TRAIL_LEN frames fade out
+      lines(this.theme.trail, 0.55, TRAIL_LEN * 1.05);
       gl.bindVertexArray(this.trailVao);
-      const cap = this.store.capacity;
-      for (let k = 0; k < this.blocksUsed; k++) gl.drawArrays(gl.LINES, k * cap * 2, this.trailTop * 2);
+      for (let k = 0; k < this.blocksUsed; k++) gl.drawArrays(gl.LINES, k * this.capacity * 2, this.trailTop * 2);
     }
     if (this.options.vectors && this.count) {
-      gl.useProgram(this.lines.prog);
-      gl.uniformMatrix4fv(this.lines.uniforms.u_matrix, false, matrix);
-      gl.uniform1f(this.lines.uniforms.u_now, now);
-      gl.uniform1f(this.lines.uniforms.u_span, 1e9);
-      gl.uniform1f(this.lines.uniforms.u_alpha, 0.5);
+      lines(this.theme.vector, 0.5, 1e9);
       gl.bindVertexArray(this.vectorVao);
       gl.drawArrays(gl.LINES, 0, this.count * 2);
     }
@@ -339,6 +283,7 @@ export class AircraftLayer {
       gl.uniform1f(u.u_bearing, bearing);
       gl.uniform1f(u.u_blink, this.blink);
       gl.uniform1f(u.u_dim, this.theme.name === 'light' ? 0.62 : 1);
+      gl.uniform1i(u.u_selected, this.selectedInstance ?? -1);
       gl.activeTexture(gl.TEXTURE0);
       gl.bindTexture(gl.TEXTURE_2D, this.atlas);
       gl.uniform1i(u.u_atlas, 0);

@@ -1,7 +1,7 @@
 // The radar page: boots the map, the live layer and the panels, and wires them together.
 import {getJSON} from './api.js';
 import {BaseMap} from './basemap.js';
-import {AircraftStore} from './store.js';
+import {LiveMirror} from './store.js';
 import {AircraftLayer} from './aircraft-layer.js';
 import {connect} from './live.js';
 import {WarningPanel} from './warnings.js';
@@ -23,7 +23,7 @@ async function main() {
   let themeName = localStorage.getItem('skyborder-theme') === 'light' ? 'light' : 'dark';
   document.documentElement.dataset.theme = themeName;
 
-  const store = new AircraftStore();
+  const store = new LiveMirror();
   const base = new BaseMap($('map'), config, themeOf(themeName));
   const map = base.map;
   const layer = new AircraftLayer(store, themeOf(themeName));
@@ -40,7 +40,7 @@ async function main() {
     table.selected = slot;
     if (slot >= 0) map.easeTo({center: [store.lon[slot], store.lat[slot]], duration: 300});
     showSelected();
-    layer.update();
+    layer.update(null);
     table.draw();
   };
   const showSelected = () => {
@@ -74,14 +74,14 @@ async function main() {
   const setFeed = (state) => { feed.textContent = `feed ${state}`; feed.className = `feed ${state}`; };
   const onFrame = (frame) => {
     const t0 = performance.now();
-    store.ingest(frame);
-    layer.update();
+    store.apply(frame);
+    layer.update(frame.drawn);
     stats.frames++;
     stats.lastUpdateMs = performance.now() - t0;
     if (stats.updateMs.push(stats.lastUpdateMs) > 120) stats.updateMs.shift();
     $('counts').textContent = `${store.count} aircraft`;
     setFeed(frame.status.feed || 'none');
-    warnings.fromStore(store);
+    warnings.live(frame.warned);
     table.update();
     if (selectedIcao) showSelected();
   };

@@ -3,6 +3,7 @@
 import {countryColour, STAGE_RANK} from './colours.js';
 
 const EARTH_CIRCUMFERENCE_M = 40075016.686;
+export const TRAIL_LEN = 120;       // frames kept per trail (two minutes at one frame a second)
 
 /** Web Mercator x in [0, 1] of a longitude (degrees). */
 export const mercX = (lon) => (180 + lon) / 360;
@@ -11,8 +12,28 @@ export const mercY = (lat) => (180 - (180 / Math.PI) * Math.log(Math.tan(Math.PI
 /** Metres per Web Mercator unit at a latitude (degrees). */
 export const metresPerMerc = (lat) => EARTH_CIRCUMFERENCE_M * Math.cos((lat * Math.PI) / 180);
 
-export class AircraftStore {
+/** What both sides share: the slot arrays' readers. */
+class AircraftColumns {
+  /** Call fn(slot) for every live aircraft. */
+  forEach(fn) {
+    for (let slot = 0; slot < this.top; slot++) if (this.active[slot]) fn(slot);
+  }
+
+  /** The row of one aircraft as an object (for the details panel and the table). */
+  row(slot) {
+    return {
+      slot, icao24: this.icao[slot], callsign: this.callsign[slot], country: this.country[slot], squawk: this.squawk[slot],
+      lat: this.lat[slot], lon: this.lon[slot], alt_m: this.alt[slot], speed_mps: this.speed[slot], vrate_mps: this.vrate[slot],
+      track_deg: this.track[slot], age_s: this.age[slot], military: !!this.military[slot], stage: this.stage[slot],
+      airspace: this.airspace[slot],
+    };
+  }
+}
+
+/** The live aircraft by slot (kept in the page's worker, live-worker.js). */
+export class AircraftStore extends AircraftColumns {
   constructor(capacity = 8192) {
+    super();
     this.capacity = capacity;
     this.slotOf = new Map();           // icao24 -> slot
     this.free = [];                    // free slots (lowest popped last)
@@ -106,19 +127,36 @@ export class AircraftStore {
     this.count = this.slotOf.size;
     return this.count;
   }
+}
 
-  /** Call fn(slot) for every live aircraft. */
-  forEach(fn) {
-    for (let slot = 0; slot < this.top; slot++) if (this.active[slot]) fn(slot);
+// numeric slot arrays sent from the worker to the page each frame (copied up to `top`, transferred)
+export const SLOT_ARRAYS = ['active', 'x', 'y', 'lat', 'lon', 'track', 'alt', 'speed', 'vrate', 'age', 'military', 'stageRank'];
+export const TEXT_FIELDS = ['icao', 'callsign', 'country', 'squawk', 'stage', 'airspace'];
+
+/** The page's copy of the worker's store: numeric arrays replaced each frame, text by changes. */
+export class LiveMirror extends AircraftColumns {
+  constructor() {
+    super();
+    this.top = 0;
+    this.count = 0;
+    this.time = 0;
+    this.status = {};
+    this.slotOf = new Map();
+    for (const name of SLOT_ARRAYS) this[name] = new Float32Array(0);
+    for (const name of TEXT_FIELDS) this[name] = [];
   }
 
-  /** The row of one aircraft as an object (for the details panel and the table). */
-  row(slot) {
-    return {
-      slot, icao24: this.icao[slot], callsign: this.callsign[slot], country: this.country[slot], squawk: this.squawk[slot],
-      lat: this.lat[slot], lon: this.lon[slot], alt_m: this.alt[slot], speed_mps: this.speed[slot], vrate_mps: this.vrate[slot],
-      track_deg: this.track[slot], age_s: this.age[slot], military: !!this.military[slot], stage: this.stage[slot],
-      airspace: this.airspace[slot],
-    };
+  apply(message) {
+    Object.assign(this, message.arrays);
+    this.top = message.top;
+    this.count = message.count;
+    this.time = message.time;
+    this.status = message.status;
+    for (const [slot, ...texts] of message.texts) {
+      const old = this.icao[slot];
+      if (old && this.slotOf.get(old) === slot) this.slotOf.delete(old);
+      TEXT_FIELDS.forEach((name, i) => { this[name][slot] = texts[i]; });
+      if (texts[0]) this.slotOf.set(texts[0], slot);
+    }
   }
 }

@@ -20,11 +20,9 @@ export class WarningPanel {
     this.pending = null;
   }
 
-  /** The warning stages of the live aircraft (from each frame). */
-  fromStore(store) {
-    const now = new Map();
-    store.forEach((slot) => { if (store.stage[slot]) now.set(`${store.icao[slot]}|${store.airspace[slot]}`, store.stage[slot]); });
-    this.fromFrame = now;
+  /** The warning stages of the live aircraft in a frame: [[icao24, airspace, stage], ...]. */
+  live(warned) {
+    this.fromFrame = new Map(warned.map(([icao, airspace, stage]) => [`${icao}|${airspace}`, stage]));
     this.merge();
   }
 
