@@ -90,6 +90,14 @@ def _query(request: Request) -> Query:
                  military=None if not military_text else military_text == "true", limit=int(limit_text))
 
 
+def _path_id(request: Request, name: str) -> str:
+    """A passage or warning id from the path; ``_BadRequest`` unless it is 1-128 safe characters."""
+    value = request.path_params[name]
+    if not ID_PATTERN.match(value):
+        raise _BadRequest(f"malformed {name.replace('_', ' ')}")
+    return value
+
+
 def _asset_response(request: Request, asset: Asset) -> Response:
     headers = {"etag": asset.etag, "cache-control": "no-cache", "vary": "accept-encoding"}
     if request.headers.get("if-none-match") == asset.etag:
@@ -218,10 +226,7 @@ def create_app(live: LiveSource | None, register: RegisterReader | None, setting
 
     async def passage(request: Request) -> Response:
         reader = need_register()
-        passage_id = request.path_params["passage_id"]
-        if not ID_PATTERN.match(passage_id):
-            return _error(400, "malformed passage id")
-        found = await run_in_threadpool(reader.passage, passage_id)
+        found = await run_in_threadpool(reader.passage, _path_id(request, "passage_id"))
         return _error(404, "no such passage") if found is None else _json(found)
 
     async def warnings(request: Request) -> Response:
@@ -230,9 +235,7 @@ def create_app(live: LiveSource | None, register: RegisterReader | None, setting
 
     async def acknowledge(request: Request) -> Response:
         reader = need_register()
-        warning_id = request.path_params["warning_id"]
-        if not ID_PATTERN.match(warning_id):
-            return _error(400, "malformed warning id")
+        warning_id = _path_id(request, "warning_id")
         if request.headers.get("content-type", "").split(";")[0].strip() != "application/json":
             return _error(415, "send application/json")
         try:
