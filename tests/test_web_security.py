@@ -5,9 +5,9 @@ import os
 import re
 import subprocess
 import sys
+import warnings
 
 import pytest
-from starlette.testclient import TestClient
 
 from skyborder.errors import InputError
 from skyborder.web import security
@@ -16,6 +16,10 @@ from skyborder.web.security import COOKIE, CSP, check_bind, session_value
 from skyborder.web.server import allowed_hosts
 from skyborder.web.static import assets
 from webdata import MemoryRegister
+
+with warnings.catch_warnings():  # Starlette 1.x asks for httpx2; httpx works
+    warnings.simplefilter("ignore")
+    from starlette.testclient import TestClient
 
 pytestmark = pytest.mark.filterwarnings("ignore:Using `httpx` with `starlette.testclient`")
 TOKEN = "correct-horse-battery-staple-42"

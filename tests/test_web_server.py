@@ -5,6 +5,7 @@ import json
 import math
 import socket
 import time
+import warnings
 
 import httpx
 import numpy as np
@@ -12,7 +13,6 @@ import pandas as pd
 import pyproj
 import pytest
 import shapely
-from starlette.testclient import TestClient
 
 from skyborder.airspace import world
 from skyborder.sim import traffic
@@ -23,6 +23,10 @@ from skyborder.web.server import BackgroundServer, allowed_hosts, make_server
 from skyborder.web.simulated import SimulatedLive
 from skyborder.web.stream import encode_aircraft
 from webdata import MemoryRegister
+
+with warnings.catch_warnings():  # Starlette 1.x asks for httpx2; httpx works
+    warnings.simplefilter("ignore")
+    from starlette.testclient import TestClient
 
 HATAY = "35.5,35.5,36.8,36.6"
 pytestmark = pytest.mark.filterwarnings("ignore:Using `httpx` with `starlette.testclient`")
