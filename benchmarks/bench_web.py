@@ -46,7 +46,7 @@ TEST_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"
               "--no-first-run"]
 GPU_FLAGS = ["--no-sandbox", "--use-angle=swiftshader", "--enable-unsafe-swiftshader",
              "--disable-background-networking", "--disable-component-update", "--no-first-run"]
-VIEW = "skyborder.map.jumpTo({center: [36.0, 35.9], zoom: 7.3})"
+VIEW = "skyborder.map.jumpTo({center: [36.0, 35.9], zoom: %s})"
 
 
 def free_port() -> int:
@@ -90,14 +90,14 @@ def main_thread_ms(trace: bytes) -> tuple[float, float, float]:
     return tasks / 1000, cpu / 1000, readback / 1000
 
 
-def measure_page(playwright, url: str, flags: list[str], window_s: float, count: int) -> dict:
+def measure_page(playwright, url: str, flags: list[str], window_s: float, count: int, zoom: float) -> dict:
     browser = playwright.chromium.launch(executable_path=CHROMIUM, args=flags)
     try:
         page = browser.new_page(viewport={"width": 1280, "height": 800})
         page.goto(url)
         page.wait_for_function(f"() => window.skyborder && skyborder.stats.frames >= 2 && "
                                f"(!skyborder.store || skyborder.store.count >= {count} * 0.9)", timeout=180_000)
-        page.evaluate(VIEW)
+        page.evaluate(VIEW % zoom)
         time.sleep(3)
         cdp = page.context.new_cdp_session(page)
         cdp.send("Performance.enable")
@@ -120,7 +120,7 @@ def measure_page(playwright, url: str, flags: list[str], window_s: float, count:
         browser.close()
 
 
-def bench_page(aircraft: int, window_s: float) -> None:
+def bench_page(aircraft: int, window_s: float, zoom: float) -> None:
     from playwright.sync_api import sync_playwright
 
     port = free_port()
@@ -128,13 +128,14 @@ def bench_page(aircraft: int, window_s: float) -> None:
     app = WithBaseline(create_app(live, None, frame_interval_s=1.0))
     server = BackgroundServer(make_server(app, "127.0.0.1", port, None))
     server.start()
-    print(f"page: {aircraft} aircraft, one update a second, 1280x800, window {window_s:.0f} s")
+    print(f"page: {aircraft} aircraft, one update a second, 1280x800 at zoom {zoom}, window {window_s:.0f} s")
     try:
         with sync_playwright() as playwright:
             for name, flags in (("--disable-gpu (tests' flags)", TEST_FLAGS), ("GPU compositing (SwiftShader)",
                                                                                  GPU_FLAGS)):
-                ours = measure_page(playwright, f"http://127.0.0.1:{port}/", flags, window_s, aircraft)
-                base = measure_page(playwright, f"http://127.0.0.1:{port}/bench/index.html", flags, window_s, aircraft)
+                ours = measure_page(playwright, f"http://127.0.0.1:{port}/", flags, window_s, aircraft, zoom)
+                base = measure_page(playwright, f"http://127.0.0.1:{port}/bench/index.html", flags, window_s, aircraft,
+                                    zoom)
                 print(f"  {name}:")
                 for label, r in (("radar page (WebGL custom layer)", ours),
                                  ("baseline (GeoJSON + symbol layers)", base)):
@@ -245,6 +246,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--aircraft", type=int, default=5000, help="aircraft on the page (default 5000)")
     parser.add_argument("--window", type=float, default=15.0, help="seconds measured per page (default 15)")
+    parser.add_argument("--zoom", type=float, default=7.8,
+                        help="map zoom: 7.8 spreads the 4x4 degree traffic over the view (default)")
     parser.add_argument("--clients", type=int, default=50, help="SSE clients (default 50)")
     parser.add_argument("--server-aircraft", type=int, default=1000, help="aircraft for the server test (default 1000)")
     parser.add_argument("--seconds", type=float, default=20.0, help="seconds of the server test (default 20)")
@@ -255,7 +258,7 @@ def main() -> None:
         if not os.path.exists(CHROMIUM):
             print("page: skipped, /usr/bin/chromium is missing")
         else:
-            bench_page(args.aircraft, args.window)
+            bench_page(args.aircraft, args.window, args.zoom)
     if not args.skip_server:
         bench_server(args.server_aircraft, args.clients, args.seconds)
     print(f"benchmark process peak memory: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")

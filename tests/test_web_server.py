@@ -292,3 +292,11 @@ def test_sse_stream_on_a_real_server(register):
 def test_allowed_hosts_only_on_loopback():
     assert allowed_hosts("::1", 80) == frozenset({"127.0.0.1:80", "localhost:80", "[::1]:80"})
     assert allowed_hosts("192.0.2.1", 80) is None
+
+
+def test_serve_needs_something_to_show(capsys):
+    from skyborder.cli import main
+    assert main(["serve"]) == 2
+    assert "--db" in capsys.readouterr().err
+    assert main(["serve", "--simulate", "4", "--reference", "91,0"]) == 2
+    assert main(["serve", "--simulate", "4", "--ring-step", "0"]) == 2
