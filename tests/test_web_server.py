@@ -300,3 +300,26 @@ def test_serve_needs_something_to_show(capsys):
     assert "--db" in capsys.readouterr().err
     assert main(["serve", "--simulate", "4", "--reference", "91,0"]) == 2
     assert main(["serve", "--simulate", "4", "--ring-step", "0"]) == 2
+
+
+def test_a_failing_live_source_does_not_stop_the_server(capsys):
+    class Broken:
+        calls = 0
+
+        def aircraft(self):
+            Broken.calls += 1
+            if Broken.calls == 1:
+                raise RuntimeError("snapshot failed")
+            return pd.DataFrame({"icao24": ["abc123"], "lat": [36.0], "lon": [36.0]})
+
+        def status(self):
+            return {"feed": "up"}
+
+    app = create_app(Broken(), None, frame_interval_s=0.02)
+    with TestClient(app, base_url="http://127.0.0.1:8787") as c:
+        deadline = time.monotonic() + 10
+        while app.app.state.hub.frame.seq < 1:
+            assert time.monotonic() < deadline
+            time.sleep(0.02)
+        assert c.get("/api/aircraft").json()["count"] == 1
+    assert "snapshot failed" in capsys.readouterr().err

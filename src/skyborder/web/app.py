@@ -16,6 +16,7 @@ import contextlib
 import hmac
 import json
 import re
+import sys
 import time
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
@@ -155,11 +156,19 @@ def create_app(live: LiveSource | None, register: RegisterReader | None, setting
     started = time.time()
 
     async def tick() -> None:
+        failures = 0
         while True:
             now = time.time()
             if live is not None:
-                table, status = await run_in_threadpool(lambda: (live.aircraft(), live.status()))
-                hub.publish_frame(await run_in_threadpool(encode_aircraft, table, now, status))
+                try:
+                    table, status = await run_in_threadpool(lambda: (live.aircraft(), live.status()))
+                    hub.publish_frame(await run_in_threadpool(encode_aircraft, table, now, status))
+                    failures = 0
+                except Exception as error:  # the live source failed this once: say so, keep serving
+                    failures += 1
+                    if failures in (1, 10, 100) or failures % 1000 == 0:
+                        print(f"skyborder: web: the live picture failed ({failures}x): {type(error).__name__}: "
+                              f"{error}", file=sys.stderr)
             await asyncio.sleep(max(0.0, frame_interval_s - (time.time() - now)))
 
     @contextlib.asynccontextmanager
