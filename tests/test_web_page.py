@@ -27,7 +27,8 @@ class Site:
     def __init__(self, token: str | None = None):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        self.live = SimulatedLive(traffic.border_approach(), offset_s=150.0)
+        # a stopped clock: the picture is the scenario at 150 s whenever it is taken (no race with the frame time)
+        self.live = SimulatedLive(traffic.border_approach(), offset_s=150.0, clock=lambda: 1000.0)
         self.register = MemoryRegister()
         settings = PageSettings(watched=("TUR",), reference=ReferencePoint(35.9, 36.1, "REF"), ring_step_m=18520.0,
                                 ring_count=4)
@@ -51,7 +52,7 @@ def _png(data: bytes) -> np.ndarray:
     return mpimg.imread(io.BytesIO(data), format="png")[:, :, :3]
 
 
-def _wait(page, condition: str, timeout_ms: int = 30_000) -> None:
+def _wait(page, condition: str, timeout_ms: int = 60_000) -> None:
     """Wait until a JS expression is true (as a function: the page's CSP forbids eval of strings)."""
     page.wait_for_function(f"() => ({condition})", timeout=timeout_ms)
 
@@ -66,14 +67,15 @@ def test_aircraft_appear_where_the_scenario_puts_them(browser, site, tmp_path): 
         s.forEach((slot) => { const p = skyborder.map.project([s.lon[slot], s.lat[slot]]);
           out.push({icao: s.icao[slot], lat: s.lat[slot], lon: s.lon[slot], x: p.x, y: p.y}); });
         return {time: s.time, aircraft: out}; }""")
-    # positions: the scenario's (sim.traffic.positions) at the frame's time, to the 5 decimals sent
-    t = ((state["time"] - site.live.started) * site.live.speed) % site.live.scenario.duration_s
+    # positions: the scenario's (sim.traffic.positions) at its time, to the 5 decimals sent
+    t = site.live.scenario_time()
+    assert t == pytest.approx(150.0)
     fleet = {a.icao24: a for a in site.live.scenario.aircraft}
     assert sorted(a["icao"] for a in state["aircraft"]) == sorted(fleet)
     for a in state["aircraft"]:
         lat, lon, _, flying = traffic.positions(fleet[a["icao"]], np.array([t]))
         assert flying[0]
-        assert abs(a["lat"] - lat[0]) < 2e-5 and abs(a["lon"] - lon[0]) < 2e-5
+        assert abs(a["lat"] - lat[0]) <= 5.1e-6 and abs(a["lon"] - lon[0]) <= 5.1e-6
     # drawn there: a screenshot with the aircraft layer minus one without differs around each aircraft
     page.evaluate("skyborder.layer.options.labels = false; skyborder.layer.options.vectors = false; "
                   "skyborder.layer.options.trails = false; skyborder.map.triggerRepaint()")
@@ -107,7 +109,7 @@ def test_warnings_passages_replay_and_light_mode(browser, site, tmp_path):  # no
     site.live.warn("15224d", "imminent", "TUR")
     site.publish({"event": "warning", **warning})
     card = page.locator("#active-warnings .card.imminent")
-    card.wait_for(timeout=15_000)
+    card.wait_for(timeout=45_000)
     assert "approaching Turkish airspace" in card.inner_text()
     assert "IMMINENT" in card.inner_text() and "BORDR1" in card.inner_text()
     assert page.locator("#warning-count").inner_text() == "1"
@@ -115,14 +117,14 @@ def test_warnings_passages_replay_and_light_mode(browser, site, tmp_path):  # no
     # stage moves on to inside
     site.live.warn("15224d", "inside", "TUR")
     site.publish({"event": "warning", **warning, "stage": "inside"})
-    page.locator("#active-warnings .card.inside").wait_for(timeout=15_000)
+    page.locator("#active-warnings .card.inside").wait_for(timeout=45_000)
     page.screenshot(path=str(tmp_path / "radar-warning.png"))
     # acknowledge: the only write
     page.locator("#active-warnings .card.inside button.ack").click()
-    page.locator("#active-warnings .card.acknowledged").wait_for(timeout=15_000)
+    page.locator("#active-warnings .card.acknowledged").wait_for(timeout=45_000)
     assert site.register.acks and site.register.acks[-1]["warning_id"] == warning["id"]
     # the warning log lists it
-    page.locator("#warning-log tbody tr").first.wait_for(timeout=15_000)
+    page.locator("#warning-log tbody tr").first.wait_for(timeout=45_000)
     assert "TUR" in page.locator("#warning-log tbody").inner_text()
     # cleared: the card goes
     site.live.warn("15224d", "", "")
@@ -132,14 +134,14 @@ def test_warnings_passages_replay_and_light_mode(browser, site, tmp_path):  # no
     # passages: the list, filtered, and the replay of the closed one
     page.locator("#tabs button[data-tab=passages]").click()
     rows = page.locator("#passage-list tbody tr")
-    rows.first.wait_for(timeout=15_000)
+    rows.first.wait_for(timeout=45_000)
     assert rows.count() == 6
     page.fill("#passage-filters input[name=airspace]", "TUR")
     page.fill("#passage-filters input[name=since]", "2015-11-24T07:02:00")
     page.click("#passage-filters button[type=submit]")
     _wait(page, "document.querySelectorAll('#passage-list tbody tr').length === 1")
     rows.first.click()
-    page.locator("#replay:not([hidden])").wait_for(timeout=15_000)
+    page.locator("#replay:not([hidden])").wait_for(timeout=45_000)
     _wait(page, "skyborder.map.queryRenderedFeatures({layers: ['passage-path']}).length > 0")
     kinds = page.evaluate("skyborder.map.querySourceFeatures('passage').map(f => f.properties.kind)")
     assert {"track", "inside", "entry", "exit", "deepest"} <= set(kinds)
@@ -161,7 +163,7 @@ def test_warnings_passages_replay_and_light_mode(browser, site, tmp_path):  # no
 
     # the aircraft table lists every aircraft, and a click selects one
     page.locator("#tabs button[data-tab=aircraft]").click()
-    page.locator("#aircraft-table tbody tr[data-icao]").first.wait_for(timeout=15_000)
+    page.locator("#aircraft-table tbody tr[data-icao]").first.wait_for(timeout=45_000)
     assert page.locator("#aircraft-table tbody tr[data-icao]").count() == 4
     page.locator("#aircraft-table tbody tr[data-icao='4b8e21']").click()
     _wait(page, "!document.getElementById('selected').hidden")
@@ -181,7 +183,7 @@ def test_token_login_in_the_browser(browser):  # noqa: F811
         assert page.url.endswith("/login")
         page.fill("input[name=token]", TOKEN)
         page.click("button[type=submit]")
-        page.wait_for_url(site.url + "/", timeout=15_000)
+        page.wait_for_url(site.url + "/", timeout=45_000)
         _wait(page, "window.skyborder && skyborder.stats.frames >= 1")   # the stream works with the cookie
         assert log.foreign == [] and log.errors == []
         page.context.close()
