@@ -17,9 +17,9 @@ sorts in time order; PostgreSQL as ``timestamptz``):
 
 Passage key: (``track_id``, ``airspace``, ``anchor_kind``, ``anchor_ms``): the entry time when
 the entry was seen (``entry``), else the time of the passage's first point (``start``, an
-open-start passage), in integer milliseconds. Re-running the same data finds the same key (the
-register also matches a key within ``KEY_TOLERANCE_MS``), and a passage opened live is updated
-in place when it closes.
+open-start passage; ``near`` and the closest approach for a near miss), in integer
+milliseconds. Re-running the same data finds the same key (the register also matches a key
+within ``KEY_TOLERANCE_MS``), and a passage opened live is updated in place when it closes.
 
 Migrations: ``MIGRATIONS`` lists numbered steps; opening a register applies the missing ones in
 one transaction each. A column added to the result or warning schema later is added to the table

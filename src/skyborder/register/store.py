@@ -507,9 +507,14 @@ class Register:
 
 
 def _anchors(frame: pd.DataFrame, paths: list[PassagePath | None]) -> tuple[list[str], pd.DatetimeIndex]:
-    """Key anchor of each passage: its entry time, else the time of its path's first point."""
+    """Key anchor of each passage: its entry time, else the time of its path's first point (a near
+    miss: the time of its closest approach)."""
     kinds, times = [], []
     for i, entry in enumerate(pd.DatetimeIndex(frame["entry_time"])):
+        if frame.at[i, "status"] == "near":
+            kinds.append("near")
+            times.append(frame.at[i, "closest_approach_time"])
+            continue
         if not pd.isna(entry):
             kinds.append("entry")
             times.append(entry)
