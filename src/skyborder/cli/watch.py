@@ -1,6 +1,7 @@
 """``skyborder watch``: a live feed through passages and warnings into the register and events."""
 from __future__ import annotations
 
+import contextlib
 import signal
 import sys
 import threading
@@ -51,7 +52,8 @@ def run(args: Namespace) -> int:
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
-        events.close()
+        with contextlib.suppress(OSError):  # a failed write was reported above; closing cannot add to it
+            events.close()
         register.close()
     bad.print_summary()
     return EXIT_BAD_INPUT if bad.total else EXIT_OK

@@ -306,13 +306,18 @@ class Watch:
         self._feed_seen = (connections, drops, refused)
         wall = pd.Timestamp.now(tz="UTC")
         url = getattr(self.feed, "url", self.source)
-        if self.stats.feed_state != "down" and (drops > before[1] or refused > before[2]):
-            reason = "connection dropped" if drops > before[1] else "connection refused"
-            self.events.write("feed_down", wall, feed=url, reason=reason)
+        ups, downs = connections - before[0], drops - before[1]
+        # the counters moved since the last look: replay the transitions they imply, in order
+        while ups > 0 or downs > 0:
+            if (self.stats.feed_state == "up" and downs > 0) or ups == 0:
+                self.events.write("feed_down", wall, feed=url, reason="connection dropped")
+                self.stats.feed_state, downs = "down", downs - 1
+            else:
+                self.events.write("feed_up", wall, feed=url)
+                self.stats.feed_state, ups = "up", ups - 1
+        if refused > before[2] and self.stats.feed_state not in ("down", "up"):
+            self.events.write("feed_down", wall, feed=url, reason="connection refused")
             self.stats.feed_state = "down"
-        if connections > before[0] and connections - drops > 0:
-            self.events.write("feed_up", wall, feed=url)
-            self.stats.feed_state = "up"
         self.stats.events = self.events.count
 
     # ------------------------------------------------------------------ the end
