@@ -319,6 +319,12 @@ def test_presets_and_every_parameter_documented():
     assert policing.alerting_repeat_s == 30.0 and policing.approach_distance_m > 0
 
 
+def test_every_parameter_is_in_the_readme():
+    from pathlib import Path
+    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    assert all(f"`{p.section}.{p.key}`" in readme for p in PARAMETERS)
+
+
 def test_bad_policies_are_clear_errors(tmp_path):
     cases = {"unknown.toml": "[prediction]\nlook_ahed_s = 10\n", "type.toml": "[alerting]\nconfirm_n = 'two'\n",
              "toml.toml": "[prediction\n", "range.toml": "[alerting]\nconfirm_n = 4\nconfirm_m = 3\n",

@@ -28,12 +28,12 @@ __all__ = ["PARAMETERS", "PRESETS", "Exemption", "Parameter", "Policy", "Referen
 
 PRESETS = ("atc", "air-policing")
 MODELS = ("straight", "turn", "both")
-EUROCONTROL_APW = ("EUROCONTROL Guidance Material for Area Proximity Warning (Appendix A, reference APW system) "
-                   "and the EUROCONTROL Specification for APW")
-FAA_ATPA = "FAA Pilot/Controller Glossary, ATPA: warning cone at 45 s, alert cone at 24 s before the predicted loss"
-XCSOAR = "XCSoar airspace warnings: a warning time ahead of the predicted incursion, acknowledge, 'ACK Day'"
-LXNAV = "LXNAV flight computers: airspace warnings on horizontal and vertical distance as well as time"
-TR_2015 = "Turkish letter to the UN Security Council and warning recording, Nov 2015 (10 warnings in 5 min)"
+# the public anchors of the values (full references in the README, "Warning policies")
+EUROCONTROL_APW = "EUROCONTROL APW guidance"
+FAA_ATPA = "FAA ATPA (warning at 45 s, alert at 24 s)"
+XCSOAR = "XCSoar airspace warnings"
+LXNAV = "LXNAV airspace warnings (distance and time)"
+TR_2015 = "Turkey's letter to the UN and recording, Nov 2015"
 
 
 @dataclass(frozen=True)
