@@ -60,7 +60,7 @@ def self_peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
 
-def throughput(fmt: str, items: list[traffic.Emission], folder: Path) -> dict:
+def throughput(fmt: str, items: list[traffic.Emission], folder: Path, passages: bool = True) -> dict:
     path = folder / f"traffic.{fmt}"
     data = records(items, fmt, time.time())
     path.write_bytes(b"".join(d for _, d in data))
@@ -71,8 +71,8 @@ def throughput(fmt: str, items: list[traffic.Emission], folder: Path) -> dict:
     started = time.perf_counter()
     done = subprocess.run([sys.executable, "-m", "skyborder.cli", "watch", str(path), "--input-format", fmt,
                            "--airspace", AIRSPACES, "--db", str(db), "--events", str(folder / f"ev-{fmt}.jsonl"),
-                           "--silence", "1e9", "--status-every", "0", "--policy", "air-policing"],
-                          capture_output=True, text=True)
+                           "--silence", "1e9", "--status-every", "0", "--policy", "air-policing",
+                           *([] if passages else ["--no-passages"])], capture_output=True, text=True)
     watch_s = time.perf_counter() - started
     if done.returncode not in (0, 1):
         raise SystemExit(f"watch failed: {done.stderr[-2000:]}")
@@ -125,13 +125,14 @@ class PacedServer:
             time.sleep(3.0)
 
 
-def latency(fmt: str, items: list[traffic.Emission]) -> dict:
+def latency(fmt: str, items: list[traffic.Emission], passages: bool = True) -> dict:
     server = PacedServer(items, fmt)
     folder = Path(tempfile.mkdtemp(prefix="bench-watch-"))
     process = subprocess.Popen([sys.executable, "-m", "skyborder.cli", "watch", f"{fmt}://127.0.0.1:{server.port}",
                                 "--airspace", AIRSPACES, "--db", str(folder / "lat.sqlite"), "--events", "-",
                                 "--status-every", "0", "--policy", "air-policing", "--batch-seconds", "0.005",
-                                "--silence", "1e9"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                                "--silence", "1e9", *([] if passages else ["--no-passages"])],
+                               stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     latencies: list[float] = []
 
     def read() -> None:
@@ -178,12 +179,19 @@ def engine_cost(aircraft: int, updates: int = 20) -> dict:
             "evaluations": engine.stats.evaluations, "peak_rss_mb": self_peak_mb()}
 
 
+def _ms(value: float | None) -> str:
+    return "-" if value is None else f"{value:.1f} ms"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--aircraft", default="1000,5000")
     parser.add_argument("--seconds", type=float, default=20.0, help="seconds of traffic per run")
     parser.add_argument("--formats", default="sbs,beast")
     parser.add_argument("--skip-latency", action="store_true")
+    parser.add_argument("--passages-aircraft", type=int, default=100,
+                        help="aircraft for the full watch (with passages); the others run --no-passages while the "
+                             "stand-in detector is in place (default 100)")
     args = parser.parse_args()
     from skyborder.watch.detector import STAND_IN
 
@@ -191,24 +199,27 @@ def main() -> None:
         print("NOTE: the watch runs with the TEMPORARY stand-in stream detector; re-run once detection/stream.py "
               "has landed.")
     folder = Path(tempfile.mkdtemp(prefix="bench-watch-"))
-    for count in [int(v) for v in args.aircraft.split(",")]:
+    runs = [(args.passages_aircraft, True)] + [(int(v), not STAND_IN) for v in args.aircraft.split(",")]
+    for count, passages in runs:
         items = emissions(count, args.seconds)
-        print(f"\n== {count} aircraft, {args.seconds:g} s of traffic, {len(items):,} messages "
+        label = "warnings and passages" if passages else "warnings only (--no-passages)"
+        print(f"\n== {count} aircraft, {label}, {args.seconds:g} s of traffic, {len(items):,} messages "
               f"({len(items) / args.seconds:,.0f} per second of traffic)")
         for fmt in args.formats.split(","):
-            t = throughput(fmt, items, folder)
-            print(f"throughput {fmt}: watch {t['watch_msgs_per_s']:,.0f} msgs/s ({t['watch_s']:.1f} s); baseline feed "
-                  f"reading alone {t['feed_only_msgs_per_s']:,.0f} msgs/s; ratio {t['ratio_watch_to_feed_only']:.2f}; "
-                  f"target >= 50,000 msgs/s per core")
+            t = throughput(fmt, items, folder, passages)
+            print(f"throughput {fmt}: watch {t['watch_msgs_per_s']:,.0f} msgs/s ({t['watch_s']:.1f} s, start-up "
+                  f"included); baseline feed reading alone {t['feed_only_msgs_per_s']:,.0f} msgs/s; ratio "
+                  f"{t['ratio_watch_to_feed_only']:.2f}; target >= 50,000 msgs/s per core", flush=True)
             if not args.skip_latency:
-                lat = latency(fmt, items)
-                print(f"latency {fmt}: {lat['warnings']} warnings, p50 {lat['p50_ms']} ms, p99 {lat['p99_ms']} ms "
-                      f"(target p99 < 50 ms; sender late p99 {lat['sender_late_p99_ms']} ms)")
-        cost = engine_cost(count)
-        print(f"warning engine: {cost['update_ms']:.1f} ms per update of all {count} aircraft = "
-              f"{cost['us_per_aircraft_update']:.1f} us per aircraft update")
+                lat = latency(fmt, items, passages)
+                print(f"latency {fmt}: {lat['warnings']} warnings, p50 {_ms(lat['p50_ms'])}, p99 {_ms(lat['p99_ms'])} "
+                      f"(target p99 < 50 ms; sender late p99 {_ms(lat['sender_late_p99_ms'])})", flush=True)
+        if not passages or count == args.passages_aircraft:
+            cost = engine_cost(count)
+            print(f"warning engine: {cost['update_ms']:.1f} ms per update of all {count} aircraft = "
+                  f"{cost['us_per_aircraft_update']:.1f} us per aircraft update", flush=True)
         print(f"peak memory: watch processes {child_peak_mb():,.0f} MB (largest child), this process "
-              f"{self_peak_mb():,.0f} MB")
+              f"{self_peak_mb():,.0f} MB", flush=True)
     print(f"\ncores: {os.cpu_count()}")
 
 

@@ -135,6 +135,8 @@ def build_parser() -> argparse.ArgumentParser:
                        help="batches waiting at most; beyond that a burst is dropped and counted (default 256)")
     watch.add_argument("--batch-seconds", type=float, default=0.02, metavar="S",
                        help="the feed hands over what it has at least every S seconds (default 0.02)")
+    watch.add_argument("--no-passages", action="store_true",
+                       help="warnings only: no passage detection (a lighter warning station)")
     watch.add_argument("--status-every", type=float, default=2.0, metavar="S",
                        help="status line on standard error every S seconds (0: none; default 2)")
 

@@ -36,7 +36,8 @@ def run(args: Namespace) -> int:
     events = EventWriter(args.events)
     watch = Watch(feed, index, policy, register, events, source=args.feed,
                   options=WatchOptions(silence_s=args.silence, max_gap_s=args.max_gap, near_m=args.near,
-                                       queue_batches=args.queue, status_every_s=args.status_every),
+                                       queue_batches=args.queue, status_every_s=args.status_every,
+                                       passages=not args.no_passages),
                   status=sys.stderr if args.status_every > 0 else None)
     previous = {sig: signal.signal(sig, lambda *_: stop.set()) for sig in (signal.SIGTERM, signal.SIGINT)}
     try:

@@ -51,6 +51,7 @@ class WatchOptions:
     housekeeping_s: float = 1.0     # expiry, acknowledgements, aircraft seen, status line
     status_every_s: float = 2.0     # 0: no status line
     aircraft_every_s: float = 10.0  # how often the aircraft seen are written
+    passages: bool = True           # False: warnings only, no passage detection
 
 
 @dataclass
@@ -188,7 +189,7 @@ class Watch:
         if self._data_time is None or latest > self._data_time:
             self._data_time, self._data_wall = latest, time.monotonic()
         self.log.add(batch)
-        found = self.detector.feed(batch)
+        found = self.detector.feed(batch) if self.options.passages else DetectorEvents()
         self._start_recording(found)
         warned = self.warner.update(batch)
         self._aircraft.append(batch[[c for c in ("time", "track_id", "icao24", "callsign", "country", "operator",
@@ -248,7 +249,7 @@ class Watch:
         self._feed_events()
         now = self.now()
         if self._data_time is not None:
-            lost = self.detector.expire(now, self.options.silence_s)
+            lost = self.detector.expire(now, self.options.silence_s) if self.options.passages else DetectorEvents()
             cleared = self.warner.expire(now, self.options.silence_s)
             if len(lost.closed) or len(cleared):
                 self._commit(lost, cleared)
@@ -322,7 +323,7 @@ class Watch:
 
     # ------------------------------------------------------------------ the end
     def _finish(self) -> None:
-        flushed = self.detector.flush()
+        flushed = self.detector.flush() if self.options.passages else DetectorEvents()
         self._commit(flushed, WarningEvents())
         self._housekeeping(final=True)
         if self.register is not None and self.run_id is not None:
