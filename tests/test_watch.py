@@ -281,3 +281,40 @@ def test_a_full_register_stops_the_watch_without_reporting_unwritten_records(tmp
         ids = {json.loads(line).get("id") for line in events_path.read_text().splitlines()}
         stored = set(reg.warnings()["id"]) | set(reg.passages()["id"])
         assert {i for i in ids if i is not None} <= stored
+
+
+def test_silent_aircraft_are_given_up_and_their_slots_reused(index):
+    from skyborder.warn.engine import WarningEngine
+
+    engine = WarningEngine(index, "air-policing")
+    for round_ in range(30):  # 30 waves of 10 aircraft that each fly 20 s and fall silent
+        start = T0 + pd.Timedelta(minutes=round_)
+        wave = []
+        for k in range(10):
+            t = start + pd.to_timedelta(np.arange(10) * 2.0, unit="s")
+            lon, lat, _ = GEOD.fwd(np.full(10, 36.4), np.full(10, 35.75 + 0.01 * k), np.full(10, 270.0),
+                                   500.0 * np.arange(10))
+            wave.append(pd.DataFrame({"time": t, "track_id": f"W{round_}-{k}", "lat": lat, "lon": lon,
+                                      "alt_m": 6000.0}))
+        engine.update(pd.concat(wave, ignore_index=True).sort_values(["track_id", "time"]))
+        engine.expire(start + pd.Timedelta(seconds=50), silence_s=20.0)
+        assert len(engine.aircraft) == 0
+    assert engine.aircraft.size <= 10 and engine.pairs.size <= 20  # slots reused: memory flat
+
+
+def test_an_acknowledgement_made_in_the_register_silences_the_watch(tmp_path, index):
+    t = T0 + pd.to_timedelta(np.arange(120) * 2.0, unit="s")
+    lon, lat, _ = GEOD.fwd(np.full(120, 36.55), np.full(120, 35.845), np.full(120, 270.0), 500.0 * np.arange(120))
+    track = pd.DataFrame({"time": t, "track_id": "ACK1", "lat": lat, "lon": lon, "alt_m": 6000.0})
+    with open_register(tmp_path / "ack.sqlite") as reg:
+        watch = Watch([], index, load_policy("air-policing"), reg, options=WatchOptions(status_every_s=0))
+        watch._process(track.iloc[:20])
+        first = reg.warnings()
+        assert list(first["stage"]) == ["predicted"]
+        reg.acknowledge(warning_id=int(first["id"].iloc[0]), by="test", until="day")
+        watch._apply_acknowledgements()
+        watch._process(track.iloc[20:])
+        same_alert = reg.warnings()
+        same_alert = same_alert[same_alert["alert_start"] == first["alert_start"].iloc[0]]
+        stages = same_alert["stage"].tolist()
+        assert stages.count("predicted") == 1 and "imminent" in stages  # repeats silenced, escalation not

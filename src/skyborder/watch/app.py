@@ -29,6 +29,7 @@ from ..airspace.index import AirspaceIndex
 from ..detection.result import passage_path
 from ..errors import RegisterError
 from ..register.store import Register
+from ..tracks import schema
 from ..tracks.nationality import annotate
 from ..warn.engine import WarningEngine, WarningEvents
 from ..warn.policy import Policy
@@ -182,6 +183,8 @@ class Watch:
                         break
 
     def _process(self, batch: pd.DataFrame) -> None:
+        if str(batch["time"].dtype) != "datetime64[ns, UTC]":  # feeds give the canonical table; others may not
+            batch = schema.normalize(batch)
         batch = annotate(batch) if "icao24" in batch else batch
         self.stats.batches += 1
         self.stats.fixes += len(batch)
