@@ -28,6 +28,7 @@ from ..airspace import world
 from ..airspace.index import AirspaceIndex
 from ..airspace.model import Airspace
 from ..arrays import expand_ranges
+from ..geodesy import segment_lengths
 from ..tracks import schema
 from ..units import NAUTICAL_MILE_M
 from . import geometry, stages
@@ -95,6 +96,9 @@ class WarningEngine:
         self._floor = np.array([a.floor_m for a in self.index.airspaces], dtype=float)
         self._ceiling = np.array([a.ceiling_m for a in self.index.airspaces], dtype=float)
         self._near_keys = self.index.cells_near(self.policy.reach_m) if self.n_air else np.zeros(0, np.int64)
+        # the farthest from a border that the buffer or the approach distance can raise a stage (m)
+        self._distance_m = (1.0 + self.policy.alerting_hysteresis) * max(self.policy.buffers_lateral_m,
+                                                                          self.policy.approach_distance_m)
         self._exempt_icao, self._exempt_squawk = self._exemptions()
         self.aircraft = IdSlots()
         self._ring_t = np.zeros((0, HISTORY))
@@ -298,19 +302,11 @@ class WarningEngine:
         if len(row) == 0:
             return WarningEvents()
         self.stats.evaluations += len(row)
+        pair = self.pairs.lookup(ctx.slot[row] * self.n_air + air, create=True)
+        self.state.grow(self.pairs.size)
         kin_rows, kin_of = np.unique(row, return_inverse=True)
         kin = estimate(ctx.t, ctx.lon, ctx.lat, ctx.alt, ctx.first, kin_rows, policy.prediction_window_s,
                        policy.prediction_fixes, policy.prediction_outlier_m, policy.prediction_max_speed_mps)
-        # predicted entries (time from now) per (row, airspace)
-        paths = predicted_paths(kin, policy.prediction_look_ahead_s * (1 + policy.alerting_hysteresis),
-                                policy.prediction_model, policy.prediction_min_turn_rate_deg_s)
-        entries = first_entries(self.index, kin, paths)
-        entry_key = entries.row * self.n_air + entries.airspace
-        pair_key = kin_of * self.n_air + air
-        pos = np.searchsorted(entry_key, pair_key)
-        pos = np.minimum(pos, max(len(entry_key) - 1, 0))
-        has_entry = (len(entry_key) > 0) & (entry_key[pos] == pair_key) if len(entry_key) else np.zeros(len(row), bool)
-        tte = np.where(has_entry, entries.seconds[pos] if len(entry_key) else np.inf, np.inf)
         # where the fix is now
         lon, lat, alt = ctx.lon[row], ctx.lat[row], ctx.alt[row]
         lateral_in = self.index.member()[self.index.classify(lon, lat), air]
@@ -318,17 +314,33 @@ class WarningEngine:
         known_alt = np.isfinite(alt)
         vertical_in = ~known_alt | ((alt >= floor) & (alt <= ceiling))
         inside = lateral_in & vertical_in
-        distance = geometry.border_distance(self.index, air, lon, lat)
         widen = 1.0 + policy.alerting_hysteresis
-        enter = self._levels(kin, kin_of, tte, inside, lateral_in, vertical_in, distance, alt, floor, ceiling,
-                             air, row, ctx, 1.0)
-        hold = self._levels(kin, kin_of, tte, inside, lateral_in, vertical_in, distance, alt, floor, ceiling,
-                            air, row, ctx, widen)
+        # how far a predicted path can go, and what can matter at all: pairs provably farther from the
+        # border than that (a bound from their last exact distance) skip the distance and the prediction
+        path_m = np.where(kin.valid[kin_of], kin.speed_mps[kin_of], 0.0) * policy.prediction_look_ahead_s * widen
+        needed = np.maximum(path_m, self._distance_m) + 1.0
+        lower = self._distance_bound(pair, lon, lat)
+        active = lateral_in | (lower <= needed)
+        distance = self._distances(ctx, row, air, active & ~lateral_in, pair)
+        reachable = active & (lateral_in | (distance <= path_m + 1.0))
+        tte = np.full(len(row), np.inf)
+        rows_needed = np.unique(kin_of[reachable])
+        sub = kin.take(rows_needed)
+        paths = predicted_paths(sub, policy.prediction_look_ahead_s * widen, policy.prediction_model,
+                                policy.prediction_min_turn_rate_deg_s)
+        entries = first_entries(self.index, sub, paths)
+        entry_key = rows_needed[entries.row] * self.n_air + entries.airspace
+        pair_key = kin_of * self.n_air + air
+        pos = np.minimum(np.searchsorted(entry_key, pair_key), max(len(entry_key) - 1, 0))
+        has_entry = reachable & (entry_key[pos] == pair_key) if len(entry_key) else np.zeros(len(row), bool)
+        if len(entry_key):
+            tte = np.where(has_entry, entries.seconds[pos], np.inf)
+        closing = self._closing(kin, kin_of, ctx, row, air, lateral_in, distance)
+        enter = self._levels(tte, inside, lateral_in, vertical_in, distance, closing, alt, floor, ceiling, 1.0)
+        hold = self._levels(tte, inside, lateral_in, vertical_in, distance, closing, alt, floor, ceiling, widen)
         exempt = self._exempt(ctx.slot[row], air)
         enter[exempt], hold[exempt] = 0, 0
         # the compiled stage pass, pairs in time order
-        pair = self.pairs.lookup(ctx.slot[row] * self.n_air + air, create=True)
-        self.state.grow(self.pairs.size)
         order = np.lexsort((ctx.t[row], pair))
         n = len(order)
         out_event, out_stage = np.zeros(n, np.int8), np.zeros(n, np.int8)
@@ -354,26 +366,60 @@ class WarningEngine:
         self.stats.cleared += len(cleared_frame)
         return WarningEvents(warnings, cleared_frame)
 
-    def _levels(self, kin: Kinematics, kin_of, tte, inside, lateral_in, vertical_in, distance, alt, floor, ceiling,
-                air, row, ctx, widen: float) -> np.ndarray:
+    def _distance_bound(self, pair: np.ndarray, lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
+        """A lower bound (m) of each pair's distance to its border: the last exact distance minus how far
+        the aircraft has moved since (triangle inequality; 1 m for the local length formula); -inf
+        where none is cached."""
+        s = self.state
+        known = np.isfinite(s.dist[pair])
+        bound = np.full(len(pair), -np.inf)
+        if known.any():
+            k = np.flatnonzero(known)
+            moved = segment_lengths(s.dist_lon[pair[k]], s.dist_lat[pair[k]], lon[k], lat[k])
+            bound[k] = s.dist[pair[k]] - moved - 1.0
+        return bound
+
+    def _distances(self, ctx: _Context, row: np.ndarray, air: np.ndarray, need: np.ndarray,
+                   pair: np.ndarray) -> np.ndarray:
+        """Exact distance (m) to the border where ``need``, +inf elsewhere; remembered per pair for
+        :meth:`_distance_bound`."""
+        distance = np.full(len(row), np.inf)
+        if need.any():
+            idx = np.flatnonzero(need)
+            lon, lat = ctx.lon[row[idx]], ctx.lat[row[idx]]
+            distance[idx] = geometry.border_distance(self.index, air[idx], lon, lat)
+            s = self.state
+            s.dist[pair[idx]], s.dist_lon[pair[idx]], s.dist_lat[pair[idx]] = distance[idx], lon, lat
+        return distance
+
+    def _closing(self, kin: Kinematics, kin_of: np.ndarray, ctx: _Context, row: np.ndarray, air: np.ndarray,
+                 lateral_in: np.ndarray, distance: np.ndarray) -> np.ndarray:
+        """Closing speed (m/s) towards the border of pairs within the widened approach distance (NaN elsewhere)."""
+        p = self.policy
+        closing = np.full(len(row), np.nan)
+        if p.approach_distance_m <= 0:
+            return closing
+        close = ~lateral_in & (distance <= p.approach_distance_m * (1 + p.alerting_hysteresis)) & kin.valid[kin_of]
+        if close.any():
+            idx = np.flatnonzero(close)
+            away = geometry.heading_away(self.index, air[idx], ctx.lon[row[idx]], ctx.lat[row[idx]],
+                                         np.zeros(len(idx), bool))
+            k = kin_of[idx]
+            closing[idx] = -kin.speed_mps[k] * np.cos(np.radians(kin.track_deg[k] - away))
+        return closing
+
+    def _levels(self, tte: np.ndarray, inside: np.ndarray, lateral_in: np.ndarray, vertical_in: np.ndarray,
+                distance: np.ndarray, closing: np.ndarray, alt: np.ndarray, floor: np.ndarray, ceiling: np.ndarray,
+                widen: float) -> np.ndarray:
         """Raw levels with thresholds widened by ``widen`` (1 to enter a stage, 1 + hysteresis to hold it)."""
         p = self.policy
         vbuf = p.buffers_vertical_m * widen
         near_vertically = ~np.isfinite(alt) | ((alt >= floor - vbuf) & (alt <= ceiling + vbuf))
         lateral_buffer = ~lateral_in & (distance <= p.buffers_lateral_m * widen) & near_vertically
         vertical_buffer = lateral_in & ~vertical_in & near_vertically
-        level = np.zeros(len(row), np.int8)
-        approach = np.zeros(len(row), bool)
-        if p.approach_distance_m > 0:
-            close = ~lateral_in & (distance <= p.approach_distance_m * widen) & kin.valid[kin_of]
-            if close.any():
-                idx = np.flatnonzero(close)
-                away = geometry.heading_away(self.index, air[idx], ctx.lon[row[idx]], ctx.lat[row[idx]],
-                                             np.zeros(len(idx), bool))
-                k = kin_of[idx]
-                closing = -kin.speed_mps[k] * np.cos(np.radians(kin.track_deg[k] - away))
-                threshold = p.approach_min_closing_mps / widen
-                approach[idx] = np.nan_to_num(closing, nan=-np.inf) > threshold
+        level = np.zeros(len(tte), np.int8)
+        approach = (p.approach_distance_m > 0) & (distance <= p.approach_distance_m * widen) \
+            & (np.nan_to_num(closing, nan=-np.inf) > p.approach_min_closing_mps / widen)
         level[(tte <= p.prediction_look_ahead_s * widen) | approach] = 1
         level[(tte <= p.prediction_imminent_s * widen) | lateral_buffer | vertical_buffer] = 2
         level[inside] = 3
@@ -430,7 +476,8 @@ class WarningEngine:
             "predicted_entry_lat": entry_lat,
             "predicted_entry_lon": entry_lon,
             "time_to_entry_s": secs,
-            "distance_m": distance[warned],
+            "distance_m": np.where(np.isfinite(distance[warned]), distance[warned],
+                                   geometry.border_distance(self.index, a, lon, lat)),
             "heading_away_deg": away,
             "reference": ref_name,
             "reference_bearing_deg": ref_bearing,

@@ -43,9 +43,13 @@ class PairState:
     alert_start: np.ndarray  # first warning of the current alert (s)
     count: np.ndarray  # warnings in the current alert
     seen_outside: np.ndarray  # the aircraft has been seen outside the airspace
+    dist: np.ndarray  # last exact distance (m) to the border (NaN: none), where it was computed:
+    dist_lon: np.ndarray
+    dist_lat: np.ndarray
     FIELDS = (("stage", np.int8), ("history", np.int32), ("filled", np.int8), ("last_warn", np.float64),
               ("below_since", np.float64), ("ack_until", np.float64), ("ack_stage", np.int8),
-              ("alert_start", np.float64), ("count", np.int32), ("seen_outside", np.bool_))
+              ("alert_start", np.float64), ("count", np.int32), ("seen_outside", np.bool_),
+              ("dist", np.float64), ("dist_lon", np.float64), ("dist_lat", np.float64))
 
     def __init__(self, capacity: int = 1024) -> None:
         for name, dtype in self.FIELDS:
@@ -80,6 +84,7 @@ class PairState:
         self.alert_start[slots] = np.nan
         self.count[slots] = 0
         self.seen_outside[slots] = False
+        self.dist[slots] = np.nan
 
     def idle(self, slots: np.ndarray) -> np.ndarray:
         """Pairs with no stage and nothing in their confirmation history."""
