@@ -219,7 +219,8 @@ def main() -> None:
         for fmt in args.formats.split(","):
             t = throughput(fmt, items, folder, passages)
             print(f"throughput {fmt}: watch {t['watch_msgs_per_s']:,.0f} msgs/s ({t['watch_s']:.1f} s after a "
-                  f"start-up of {t['startup_s']:.1f} s); baseline feed reading alone {t['feed_only_msgs_per_s']:,.0f} msgs/s; ratio "
+                  f"start-up of {t['startup_s']:.1f} s); baseline feed reading alone "
+                  f"{t['feed_only_msgs_per_s']:,.0f} msgs/s; ratio "
                   f"{t['ratio_watch_to_feed_only']:.2f}; target >= 50,000 msgs/s per core", flush=True)
             if not args.skip_latency and not (passages and STAND_IN):  # the stand-in only queues up
                 lat = latency(fmt, items, passages)
