@@ -30,6 +30,7 @@ from .paths import Positions, TrackArrays, is_normalized, segment_table
 from .result import with_nationality
 
 CHUNK_FIXES = 250_000  # fixes per chunk of whole tracks: bounds the working memory of one pass
+DEPTH_SLICE = 200  # passages whose depth is searched at once (bounds that search's memory)
 TOUCH_M = 1e-6  # inside pieces of one airspace less than this far apart (m, along the path) are one passage
 
 
@@ -330,7 +331,7 @@ def _passage_table(arrays, index, combo, pos: Positions, track, air, e_fix, e_s,
     length_inside = (cum[x_fix] + x_s) - (cum[e_fix] + e_s)
     status = np.where(inside_first, "open_start", np.where(inside_last, "open_end",
                       np.where(max_gap > max_gap_s, "gap", "closed")))
-    depth, depth_lon, depth_lat = distance.max_depth(arrays, index, pos, air, e_fix, e_s, x_fix, x_s)
+    depth, depth_lon, depth_lat = _max_depth_in_slices(arrays, index, pos, air, e_fix, e_s, x_fix, x_s)
     names = np.array([a.name for a in index.airspaces], dtype=object)
     entry_time = arrays.timestamps(t_entry).where(~inside_first)
     exit_time = arrays.timestamps(t_exit).where(~inside_last)
@@ -360,6 +361,15 @@ def _passage_table(arrays, index, combo, pos: Positions, track, air, e_fix, e_s,
         "closest_approach_lon": np.nan,
     })
     return Passages(track, air, e_fix, e_s, x_fix, x_s, pos, table, f0, f1)
+
+
+def _max_depth_in_slices(arrays, index, pos, air, e_fix, e_s, x_fix, x_s) -> tuple[np.ndarray, ...]:
+    """``distance.max_depth`` over DEPTH_SLICE passages at a time: its working memory grows with
+    the passages searched at once, so this bounds it whatever the chunk holds."""
+    parts = [distance.max_depth(arrays, index, pos, air[k:k + DEPTH_SLICE], e_fix[k:k + DEPTH_SLICE],
+                                e_s[k:k + DEPTH_SLICE], x_fix[k:k + DEPTH_SLICE], x_s[k:k + DEPTH_SLICE])
+             for k in range(0, max(len(air), 1), DEPTH_SLICE)]
+    return tuple(np.concatenate([p[i] for p in parts]) for i in range(3))
 
 
 def _limits(index: AirspaceIndex, air: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
