@@ -26,6 +26,8 @@ test: $(STAMP) system-deps lint
 
 bench: $(STAMP)
 	$(PY) benchmarks/bench_detect.py
+	$(PY) benchmarks/bench_traffic.py
+	$(PY) benchmarks/bench_memory.py
 	$(PY) benchmarks/bench_readers.py
 	$(PY) benchmarks/bench_readers_modes.py
 	$(PY) benchmarks/bench_watch.py
@@ -38,4 +40,4 @@ world: $(STAMP)
 	$(PY) scripts/build_world.py
 
 clean:
-	rm -rf $(VENV) skyborder-demo .pytest_cache
+	rm -rf $(VENV) .venv-traffic skyborder-demo .pytest_cache

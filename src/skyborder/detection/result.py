@@ -54,7 +54,7 @@ COLUMNS: tuple[Column, ...] = (
     Column("max_alt_m", "float64", "m", "highest altitude inside, the same altitude as min_alt_m"),
     Column("fixes_inside", "int64", "", "number of position fixes inside"),
     Column("max_gap_s", "float64", "s", "longest time between consecutive fixes over the passage"),
-    Column("status", "object", "", "closed, open_start, open_end, gap or near (see STATUSES)"),
+    Column("status", "object", "", "closed, open_start, open_end, gap, lost or near (see STATUSES)"),
     Column("disputed_with", "object", "",
            "other states sharing a real double claim the passage ran inside for >= 1 m (list; detection.claims)"),
     Column("disputed_length_m", "float64", "m",
@@ -73,6 +73,8 @@ STATUSES = {
     "open_start": "the track starts inside: no entry seen",
     "open_end": "the track ends inside: no exit seen",
     "gap": "entered and left, but fixes around the passage are more than max_gap_s apart",
+    "lost": "streaming only: the track fell silent while inside (StreamDetector.expire): no exit seen; "
+            "entry_time is null when it was inside from its first fix",
     "near": "never entered, came within the near distance: only closest_approach_* are set",
 }
 
