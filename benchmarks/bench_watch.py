@@ -13,7 +13,7 @@ border at 35.9 N 36.0 E, so that many aircraft approach a border) at 1,000 and 5
 * engine: ``WarningEngine.update`` on one update of every aircraft, repeated, in this process.
 
 Targets (issue 9): >= 50,000 messages/s per core, p99 latency < 50 ms. Run after any change to the
-detector (the figures of a stand-in detector are not the watch's):
+detector:
 ``python benchmarks/bench_watch.py [--aircraft 1000,5000] [--seconds 20] [--formats sbs,beast]``.
 """
 from __future__ import annotations
@@ -201,16 +201,10 @@ def main() -> None:
     parser.add_argument("--formats", default="sbs,beast")
     parser.add_argument("--skip-latency", action="store_true")
     parser.add_argument("--passages-aircraft", type=int, default=100,
-                        help="aircraft for the full watch (with passages); the others run --no-passages while the "
-                             "stand-in detector is in place (default 100)")
+                        help="aircraft of a first, small full-watch run (default 100)")
     args = parser.parse_args()
-    from skyborder.watch.detector import STAND_IN
-
-    if STAND_IN:
-        print("NOTE: the watch runs with the TEMPORARY stand-in stream detector; re-run once detection/stream.py "
-              "has landed.")
     folder = Path(tempfile.mkdtemp(prefix="bench-watch-"))
-    runs = [(args.passages_aircraft, True)] + [(int(v), not STAND_IN) for v in args.aircraft.split(",")]
+    runs = [(args.passages_aircraft, True)] + [(int(v), True) for v in args.aircraft.split(",")]
     for count, passages in runs:
         items = emissions(count, args.seconds)
         label = "warnings and passages" if passages else "warnings only (--no-passages)"
@@ -222,7 +216,7 @@ def main() -> None:
                   f"start-up of {t['startup_s']:.1f} s); baseline feed reading alone "
                   f"{t['feed_only_msgs_per_s']:,.0f} msgs/s; ratio "
                   f"{t['ratio_watch_to_feed_only']:.2f}; target >= 50,000 msgs/s per core", flush=True)
-            if not args.skip_latency and not (passages and STAND_IN):  # the stand-in only queues up
+            if not args.skip_latency:
                 lat = latency(fmt, items, passages)
                 print(f"latency {fmt}: {lat['warnings']} warnings, p50 {_ms(lat['p50_ms'])}, p99 {_ms(lat['p99_ms'])} "
                       f"(target p99 < 50 ms; sender late p99 {_ms(lat['sender_late_p99_ms'])})", flush=True)

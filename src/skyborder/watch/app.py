@@ -33,7 +33,7 @@ from ..tracks import schema
 from ..tracks.nationality import annotate
 from ..warn.engine import WarningEngine, WarningEvents
 from ..warn.policy import Policy
-from .detector import STAND_IN, DetectorEvents, StreamDetector
+from ..detection.stream import DetectorEvents, StreamDetector
 from .events import EventWriter
 from .tracklog import TrackLog
 
@@ -333,13 +333,11 @@ class Watch:
             self.register.end_run(self.run_id, "interrupted" if self.stop.is_set() else "done", self._counters())
 
     def _counters(self) -> dict[str, Any]:
-        counters = {k: v for k, v in asdict(self.stats).items() if k != "started"}
-        counters["stand_in_detector"] = STAND_IN
-        return counters
+        return {k: v for k, v in asdict(self.stats).items() if k != "started"}
 
     def _provenance(self) -> dict[str, Any]:
         return {"airspaces": [a.name for a in self.index.airspaces], "policy": self.policy.parameters(),
-                "options": asdict(self.options), "stand_in_detector": STAND_IN}
+                "options": asdict(self.options)}
 
     def _status(self, final: bool = False) -> None:
         stream = self.status_stream
