@@ -27,13 +27,13 @@ import pandas as pd
 
 from ..airspace.index import AirspaceIndex
 from ..detection.result import passage_path
+from ..detection.stream import DetectorEvents, StreamDetector
 from ..errors import RegisterError
 from ..register.store import Register
 from ..tracks import schema
 from ..tracks.nationality import annotate
 from ..warn.engine import WarningEngine, WarningEvents
 from ..warn.policy import Policy
-from ..detection.stream import DetectorEvents, StreamDetector
 from .events import EventWriter
 from .tracklog import TrackLog
 
