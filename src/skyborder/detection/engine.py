@@ -96,19 +96,20 @@ def _near_table(arrays: TrackArrays, index: AirspaceIndex, passages: Passages, n
     """Rows (status ``near``) for tracks that came within ``near_m`` of an airspace they never entered."""
     entered = np.unique(passages.track.astype(np.int64) * len(index.airspaces) + passages.airspace)
     pos = passages.pos
-    track, air, value, j, s = distance.closest_approaches(arrays, index, pos, entered, near_m)
-    lon, lat = pos.point(j, s)
+    near = distance.closest_approaches(arrays, index, pos, entered, near_m)
+    lon, lat = pos.point(near.fix, near.s)
     names = np.array([a.name for a in index.airspaces], dtype=object)
-    frame = results.empty().reindex(range(len(value)))
-    frame["track_id"] = arrays.track_ids[track]
-    frame["airspace"] = names[air]
+    frame = results.empty().reindex(range(len(near)))
+    frame["track_id"] = arrays.track_ids[near.track]
+    frame["airspace"] = names[near.airspace]
     frame["status"] = "near"
     frame["fixes_inside"] = 0
-    frame["disputed_with"] = [[] for _ in range(len(value))]
-    frame["closest_approach_m"] = value
-    frame["closest_approach_time"] = arrays.timestamps(pos.time(j, s))
+    frame["disputed_with"] = [[] for _ in range(len(near))]
+    frame["closest_approach_m"] = near.separation_m
+    frame["closest_approach_time"] = arrays.timestamps(pos.time(near.fix, near.s))
     frame["closest_approach_lat"] = lat
     frame["closest_approach_lon"] = wrap_lon(lon)
+    frame["closest_approach_vertical_m"] = near.vertical_m
     return frame
 
 
@@ -281,6 +282,7 @@ def _passage_table(arrays, index, combo, pos: Positions, track, air, e_fix, e_s,
         "closest_approach_time": pd.Series(pd.NaT, index=range(len(air)), dtype="datetime64[ns, UTC]"),
         "closest_approach_lat": np.nan,
         "closest_approach_lon": np.nan,
+        "closest_approach_vertical_m": np.nan,
     })
     return Passages(track, air, e_fix, e_s, x_fix, x_s, pos, table)
 
