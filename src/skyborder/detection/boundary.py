@@ -40,7 +40,6 @@ import shapely
 
 from ..airspace.index import AirspaceIndex
 from .ellipsoid import (
-    DEG,
     R_MAX,
     R_MIN,
     VINCENTY_ERROR_M,
@@ -301,12 +300,6 @@ def _chord(vert, i, px, py, pz):
                             vert[i + 1, Z])
 
 
-@nb.njit(cache=True)
-def piece_chord(t, i, px, py, pz):  # pragma: no cover - compiled
-    """Chord distance (m) from Earth-centred p to the chord of piece i of tree t."""
-    return _chord(t.vert, i, px, py, pz)
-
-
 @nb.njit(cache=True, inline="always")
 def _push_children(node, child, j, px, py, pz, stack, bounds, top, geodesic):
     """Push the non-empty children of internal node j with their lower bounds (chord, or
@@ -397,46 +390,25 @@ def piece_geodesic(t, i, lon, lat):  # pragma: no cover - compiled
 
 
 @nb.njit(cache=True)
-def exact_bracket(t, lon, lat, px, py, pz, d_hi, hint, stack, bounds):  # pragma: no cover - compiled
+def exact_bracket(t, lon, lat, px, py, pz, d_hi, stack):  # pragma: no cover - compiled
     """Bracket ``(d_lo, d_hi, piece)`` of the geodesic distance (m) from (lon, lat) (Earth-centred
-    p) to the boundary, a few millimetres wide: every piece the chord bounds cannot rule out is
-    measured geodesically (:func:`piece_geodesic`)."""
-    v, node, child = t.vert, t.node, t.child
-    best = -1
-    lo = math.inf
-    if node[t.root, RADIUS] < 0.0:
-        return math.inf, math.inf, -1
-    if hint >= 0 and v[hint, LINK]:
-        a, b = piece_geodesic(t, hint, lon, lat)
-        if not math.isnan(a):
-            lo = a
-            if b < d_hi:
-                d_hi, best = b, hint
-    stack[0], bounds[0] = t.root, geodesic_lower(max(_capsule_lower(node, t.root, px, py, pz), 0.0))
-    top = 1
-    while top > 0:
-        top -= 1
-        j, bound = stack[top], bounds[top]
-        if bound >= d_hi:
-            lo = min(lo, bound)
-            continue
-        if child[j, LEAVES]:
-            for i in range(child[j, FIRST], child[j, FIRST] + child[j, COUNT]):
-                if not v[i, LINK] or i == hint:
-                    continue
-                c = _chord(v, i, px, py, pz)
-                g = geodesic_lower(max(c - v[i, BULGE], 0.0))
-                if g >= d_hi:
-                    lo = min(lo, g)
-                    continue
-                a, b = piece_geodesic(t, i, lon, lat)
-                if math.isnan(a):  # no geodesic solution: keep the chord bounds
-                    a, b = g, geodesic_upper(c + v[i, BULGE])
-                lo = min(lo, a)
-                if b < d_hi:
-                    d_hi, best = b, i
-            continue
-        top = _push_children(node, child, j, px, py, pz, stack, bounds, top, True)
+    p) to the boundary, a few millimetres wide, given an upper bound ``d_hi``: every piece that the
+    chord bounds leave within ``d_hi`` is measured geodesically (:func:`piece_geodesic`)."""
+    found = np.empty(64, np.int64)
+    n = pieces_within(t, px, py, pz, d_hi, stack, found)
+    while n < 0:
+        found = np.empty(2 * len(found), np.int64)
+        n = pieces_within(t, px, py, pz, d_hi, stack, found)
+    lo, best = d_hi, -1
+    for k in range(n):
+        i = found[k]
+        a, b = piece_geodesic(t, i, lon, lat)
+        if math.isnan(a):  # no geodesic solution: keep the chord bounds
+            c = _chord(t.vert, i, px, py, pz)
+            a, b = geodesic_lower(max(c - t.vert[i, BULGE], 0.0)), geodesic_upper(c + t.vert[i, BULGE])
+        lo = min(lo, a)
+        if b < d_hi:
+            d_hi, best = b, i
     return min(lo, d_hi), d_hi, best
 
 
@@ -471,10 +443,5 @@ def pieces_within(t, px, py, pz, d_max, stack, out):  # pragma: no cover - compi
     return n_out
 
 
-def point_ecef(lon: float, lat: float) -> tuple[float, float, float]:
-    """Earth-centred coordinates (m) of a point (degrees); for callers outside compiled code."""
-    return ecef(float(lon), float(lat))
-
-
-__all__ = ["DEG", "FANOUT", "PIECE_M", "BoundaryTree", "build_tree", "chord_bracket", "exact_bracket",
-           "geodesic_bracket", "piece_geodesic", "pieces_within", "point_ecef", "seam_pieces", "tree_of"]
+__all__ = ["FANOUT", "PIECE_M", "BoundaryTree", "build_tree", "chord_bracket", "exact_bracket", "geodesic_bracket",
+           "piece_geodesic", "pieces_within", "seam_pieces", "segment_distance", "tree_of"]

@@ -28,9 +28,9 @@ import numpy as np
 from ..airspace.index import AirspaceIndex
 from ..arrays import expand_ranges, groups, isin_sorted
 from ..geodesy import GEOD, wrap_lon
-from .boundary import STACK_SIZE, BoundaryTree, exact_bracket, pieces_within, tree_of
+from .boundary import STACK_SIZE, BoundaryTree, chord_bracket, exact_bracket, pieces_within, tree_of
 from .crossings import Segments, inside_stretches
-from .ellipsoid import ecef
+from .ellipsoid import ecef, geodesic_upper
 from .extremes import search
 from .paths import Positions, TrackArrays
 
@@ -166,7 +166,8 @@ def _exact_kernel(t, lon, lat, lo, hi):  # pragma: no cover - compiled
     bounds = np.empty(STACK_SIZE)
     for i in range(len(lon)):
         px, py, pz = ecef(lon[i], lat[i])
-        lo[i], hi[i], _ = exact_bracket(t, lon[i], lat[i], px, py, pz, np.inf, -1, stack, bounds)
+        c_hi = chord_bracket(t, px, py, pz, np.inf, 0.01, -1, stack, bounds)[1]
+        lo[i], hi[i], _ = exact_bracket(t, lon[i], lat[i], px, py, pz, geodesic_upper(c_hi) + 1e-6, stack)
 
 
 def boundary_distance(index: AirspaceIndex, air: np.ndarray, lon: np.ndarray, lat: np.ndarray) -> np.ndarray:

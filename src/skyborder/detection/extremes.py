@@ -399,7 +399,7 @@ def _refine(t, pf, pi, i, sign, tol, enough, stack, bounds):  # pragma: no cover
         pi[i, PREC] = FINE
     if pi[i, PREC] < EXACT and _g_hi(pf, i, sign) - _g_lo(pf, i, sign) > goal:
         lo, hi, p = exact_bracket(t, pf[i, LON], pf[i, LAT], pf[i, X], pf[i, Y], pf[i, Z], pf[i, DHI] + 1e-6,
-                                  pi[i, PIECE], stack, bounds)
+                                  stack)
         pf[i, DLO], pf[i, DHI] = max(pf[i, DLO], lo), min(pf[i, DHI], hi)
         if p >= 0:
             pi[i, PIECE] = p
