@@ -2,11 +2,11 @@
 
 Reference: ``detect`` on the whole table (itself checked against brute force elsewhere).
 Tolerances: times within 1 ms, metres within 1 cm, entry and exit points within 1e-7 degrees
-(~1 cm), where the depth or closest approach is reached within 1e-6 degrees (the search
-resolves that position to 5 cm along the path) or, where a path has two deepest points equal to
-1 cm, at a point that deep; counts and statuses exactly. Zones are convex (boxes, a rotated square, a 24-gon) plus one with vertical
-limits and an overlapping pair, so that the depth and closest-approach searches of today's
-engine find the true extremum on any piece of a path.
+(~1 cm); depth within 1 m (each run's branch and bound is certified to 0.5 m of the true
+maximum, see ``detection.distance``), and the point reported for it measured to be that deep
+(1 cm) wherever it lies; the closest approach of straight tracks (one minimum) within 1 cm and
+1e-6 degrees; counts and statuses exactly. Zones: boxes, a rotated square, a 24-gon, one with
+vertical limits and an overlapping pair.
 """
 import doctest
 import tracemalloc
@@ -33,7 +33,7 @@ ZONES = [
 ]
 T0 = pd.Timestamp("2015-11-24T07:00:00Z")
 TIME_COLUMNS = list(result.TIME_COLUMNS)
-METRE_COLUMNS = ["duration_s", "max_depth_m", "length_inside_m", "min_alt_m", "max_alt_m", "max_gap_s",
+METRE_COLUMNS = ["duration_s", "length_inside_m", "min_alt_m", "max_alt_m", "max_gap_s",
                  "closest_approach_m"]
 POINT_COLUMNS = ["entry_lat", "entry_lon", "exit_lat", "exit_lon"]
 
@@ -85,7 +85,7 @@ def assert_same_rows(got: pd.DataFrame, expected: pd.DataFrame, index: AirspaceI
         a, b = got[c], expected[c]
         assert (a.isna() == b.isna()).all(), c
         assert ((a - b).dt.total_seconds().abs().fillna(0.0) <= 1e-3).all(), c
-    tolerances = [(c, 0.01) for c in METRE_COLUMNS] + [(c, 1e-7) for c in POINT_COLUMNS]
+    tolerances = [(c, 0.01) for c in METRE_COLUMNS] + [(c, 1e-7) for c in POINT_COLUMNS] + [("max_depth_m", 1.0)]
     for c, tol in tolerances:
         np.testing.assert_allclose(got[c].to_numpy(float), expected[c].to_numpy(float), rtol=0, atol=tol,
                                    equal_nan=True, err_msg=c)
@@ -93,12 +93,12 @@ def assert_same_rows(got: pd.DataFrame, expected: pd.DataFrame, index: AirspaceI
                             ("closest_approach_m", "closest_approach_lat", "closest_approach_lon")):
         elsewhere = ~(np.isclose(got[lat], expected[lat], rtol=0, atol=1e-6, equal_nan=True)
                       & np.isclose(got[lon], expected[lon], rtol=0, atol=1e-6, equal_nan=True))
-        if elsewhere.any():  # two extremes equal to 1 cm: the one reported must be one of them
+        if elsewhere.any():  # a depth reached elsewhere (within the search's 0.5 m): it must be that deep there
             assert index is not None and value == "max_depth_m", (value, got[elsewhere], expected[elsewhere])
             names = [a.name for a in index.airspaces]
             air = np.array([names.index(a) for a in got.loc[elsewhere, "airspace"]])
             there = distance.boundary_distance(index, air, got.loc[elsewhere, lon].to_numpy(float),
-                                               got.loc[elsewhere, lat].to_numpy(float))[0]
+                                               got.loc[elsewhere, lat].to_numpy(float))
             np.testing.assert_allclose(there, got.loc[elsewhere, value].to_numpy(float), rtol=0, atol=0.01)
 
 
@@ -139,8 +139,8 @@ def straight_recordings(draw):
     return pd.concat(frames, ignore_index=True), cuts
 
 
-# near_m=0 below: the closest-approach search of today's engine is not exact on wandering
-# tracks (the engine-depth work replaces it); straight tracks check near misses meanwhile
+# near_m=0 below: the closest approach is certified to 0.5 m (detection.distance), not to the 1 cm
+# these tests compare at; straight tracks (one minimum, found to float precision) check near misses
 @SETTINGS
 @given(recordings())
 def test_streaming_any_time_windows_equals_one_batch(index, case):
@@ -172,7 +172,7 @@ def test_streamed_near_misses_and_passages_of_straight_tracks_equal_one_batch(in
     table, cuts = case
     expected = detect(table, index, near_m=20_000.0)
     split = time_windows if by_time else row_slices
-    assert_same_rows(streamed(index, split(table, cuts), near_m=20_000.0), expected)
+    assert_same_rows(streamed(index, split(table, cuts), near_m=20_000.0), expected, index)
 
 
 def test_fix_by_fix_equals_one_batch_on_a_long_passage(index):
@@ -183,7 +183,7 @@ def test_fix_by_fix_equals_one_batch_on_a_long_passage(index):
                           "alt_m": np.linspace(1000.0, 5000.0, n)})
     expected = detect(table, index)
     got = streamed(index, [table.iloc[i:i + 1] for i in range(n)], chunk_fixes=1)
-    assert_same_rows(got, expected)
+    assert_same_rows(got, expected, index)
     assert (expected["status"] == "closed").sum() >= 2
 
 

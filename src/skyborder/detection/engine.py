@@ -32,7 +32,6 @@ from .result import with_nationality
 from .vertical import PRESSURE, Altitudes, Limits, clip_to_limits
 
 CHUNK_FIXES = 250_000  # fixes per chunk of whole tracks: bounds the working memory of one pass
-DEPTH_SLICE = 200  # passages whose depth is searched at once (bounds that search's memory)
 TOUCH_M = 1e-6  # inside pieces of one airspace less than this far apart (m, along the path) are one passage
 
 
@@ -159,19 +158,20 @@ def _near_table(arrays: TrackArrays, index: AirspaceIndex, passages: Passages, n
     """Rows (status ``near``) for tracks that came within ``near_m`` of an airspace they never entered."""
     entered = np.unique(passages.track.astype(np.int64) * len(index.airspaces) + passages.airspace)
     pos = passages.pos
-    track, air, value, j, s = distance.closest_approaches(arrays, index, pos, entered, near_m)
-    lon, lat = pos.point(j, s)
+    near = distance.closest_approaches(arrays, index, pos, passages.altitudes, entered, near_m)
+    lon, lat = pos.point(near.fix, near.s)
     names = np.array([a.name for a in index.airspaces], dtype=object)
-    frame = results.empty().reindex(range(len(value)))
-    frame["track_id"] = arrays.track_ids[track]
-    frame["airspace"] = names[air]
+    frame = results.empty().reindex(range(len(near)))
+    frame["track_id"] = arrays.track_ids[near.track]
+    frame["airspace"] = names[near.airspace]
     frame["status"] = "near"
     frame["fixes_inside"] = 0
-    frame["disputed_with"] = [[] for _ in range(len(value))]
-    frame["closest_approach_m"] = value
-    frame["closest_approach_time"] = arrays.timestamps(pos.time(j, s))
+    frame["disputed_with"] = [[] for _ in range(len(near))]
+    frame["closest_approach_m"] = near.separation_m
+    frame["closest_approach_time"] = arrays.timestamps(pos.time(near.fix, near.s))
     frame["closest_approach_lat"] = lat
     frame["closest_approach_lon"] = wrap_lon(lon)
+    frame["closest_approach_vertical_m"] = near.vertical_m
     return frame
 
 
@@ -186,6 +186,7 @@ class Passages:
     exit_fix: np.ndarray
     exit_s: np.ndarray
     pos: Positions
+    altitudes: Altitudes
     table: pd.DataFrame
     f0: np.ndarray  # first fix counted inside
     f1: np.ndarray  # last fix counted inside
@@ -261,7 +262,7 @@ def _passage_table(arrays, index, combo, pos: Positions, altitudes: Altitudes, t
                                   length_inside)
     status = np.where(inside_first, "open_start", np.where(inside_last, "open_end",
                       np.where(max_gap > max_gap_s, "gap", "closed")))
-    depth, depth_lon, depth_lat = _max_depth_in_slices(arrays, index, pos, air, e_fix, e_s, x_fix, x_s)
+    depth, depth_lon, depth_lat = distance.max_depth(arrays, index, pos, air, e_fix, e_s, x_fix, x_s)
     names = np.array([a.name for a in index.airspaces], dtype=object)
     entry_time = arrays.timestamps(t_entry).where(~inside_first)
     exit_time = arrays.timestamps(t_exit).where(~inside_last)
@@ -290,17 +291,9 @@ def _passage_table(arrays, index, combo, pos: Positions, altitudes: Altitudes, t
         "closest_approach_time": pd.Series(pd.NaT, index=range(len(air)), dtype="datetime64[ns, UTC]"),
         "closest_approach_lat": np.nan,
         "closest_approach_lon": np.nan,
+        "closest_approach_vertical_m": np.nan,
     })
-    return Passages(track, air, e_fix, e_s, x_fix, x_s, pos, table, f0, f1)
-
-
-def _max_depth_in_slices(arrays, index, pos, air, e_fix, e_s, x_fix, x_s) -> tuple[np.ndarray, ...]:
-    """``distance.max_depth`` over DEPTH_SLICE passages at a time: its working memory grows with
-    the passages searched at once, so this bounds it whatever the chunk holds."""
-    parts = [distance.max_depth(arrays, index, pos, air[k:k + DEPTH_SLICE], e_fix[k:k + DEPTH_SLICE],
-                                e_s[k:k + DEPTH_SLICE], x_fix[k:k + DEPTH_SLICE], x_s[k:k + DEPTH_SLICE])
-             for k in range(0, max(len(air), 1), DEPTH_SLICE)]
-    return tuple(np.concatenate([p[i] for p in parts]) for i in range(3))
+    return Passages(track, air, e_fix, e_s, x_fix, x_s, pos, altitudes, table, f0, f1)
 
 
 def _altitude_range(altitudes: Altitudes, pos: Positions, e_fix: np.ndarray, e_s: np.ndarray, x_fix: np.ndarray,

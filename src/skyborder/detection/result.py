@@ -59,10 +59,15 @@ COLUMNS: tuple[Column, ...] = (
            "other states sharing a real double claim the passage ran inside for >= 1 m (list; detection.claims)"),
     Column("disputed_length_m", "float64", "m",
            "ground length of the passage inside areas of double claims (0 when none; null for near misses)"),
-    Column("closest_approach_m", "float64", "m", "near misses: least distance to the boundary"),
+    Column("closest_approach_m", "float64", "m",
+           "near misses: least separation from the airspace, sqrt(lateral^2 + vertical^2): lateral geodesic "
+           "distance to its area (0 above or below it), vertical distance to its floor or ceiling"),
     Column("closest_approach_time", UTC_NS, "UTC", "near misses: when the least distance was reached"),
     Column("closest_approach_lat", "float64", "deg", "near misses: latitude of the closest point", json=False),
     Column("closest_approach_lon", "float64", "deg", "near misses: longitude of the closest point", json=False),
+    Column("closest_approach_vertical_m", "float64", "m",
+           "near misses: vertical part of closest_approach_m (0 within the vertical limits, without limits, or "
+           "when the altitude is unknown)", json=False),
 )
 RESULT_COLUMNS: list[str] = [c.name for c in COLUMNS]
 JSON_KEYS: list[str] = [c.name for c in COLUMNS if c.json]

@@ -1,7 +1,8 @@
 """Where an aircraft is relative to a border and to the policy's reference points.
 
 * :func:`border_distance`: the exact geodesic distance to an airspace's lateral boundary (the
-  detection layer's ``boundary_distance``: candidate edges by spatial index, exact distances);
+  detection layer's ``boundary_distance``: certified brackets on a boundary tree, then pyproj's
+  ``Geod`` on the few pieces that can be nearest; data cuts at +-180 degrees are not borders);
 * :func:`heading_away`: the direction in which that distance grows fastest, i.e. straight away
   from the nearest boundary point (for an aircraft inside: straight towards it, the shortest way
   out). It is the gradient of the exact distance, taken by central differences over
@@ -30,9 +31,7 @@ def border_distance(index: AirspaceIndex, air: np.ndarray, lon: np.ndarray, lat:
     """Geodesic distance (m) from each point to the lateral boundary of its airspace ``air``."""
     if len(air) == 0:
         return np.zeros(0)
-    distance, _, _ = boundary_distance(index, np.asarray(air, dtype=np.int64), np.asarray(lon, float),
-                                       np.asarray(lat, float))
-    return distance
+    return boundary_distance(index, np.asarray(air, dtype=np.int64), np.asarray(lon, float), np.asarray(lat, float))
 
 
 def heading_away(index: AirspaceIndex, air: np.ndarray, lon: np.ndarray, lat: np.ndarray,
