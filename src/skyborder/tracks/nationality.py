@@ -155,7 +155,27 @@ def annotate(tracks: pd.DataFrame) -> pd.DataFrame:
     (``;``-joined rules that fired). Missing ``icao24``/``callsign`` columns give empty values.
 
     Each lookup runs once per distinct address / callsign and is spread to the rows by index."""
-    out = tracks.copy()
+    return tracks.assign(**_fields(tracks))
+
+
+def with_track_columns(tracks: pd.DataFrame) -> pd.DataFrame:
+    """``tracks`` with the nationality columns of the track schema (``country``, ``operator``,
+    ``military``) set in place, from ``icao24`` and ``callsign`` (see :func:`annotate`).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> t = with_track_columns(pd.DataFrame({"icao24": ["4ba9c4"], "callsign": ["THY6CJ"]}))
+    >>> t[["country", "operator", "military"]].values.tolist()
+    [['TUR', 'THY', False]]
+    """
+    fields = _fields(tracks)
+    for name in ("country", "operator", "military"):
+        tracks[name] = pd.array(fields[name], dtype="boolean") if name == "military" else fields[name]
+    return tracks
+
+
+def _fields(tracks: pd.DataFrame) -> dict[str, object]:
     no_keys = (np.full(len(tracks), -1), np.array([], dtype=object))
     codes, uniques = pd.factorize(tracks["icao24"]) if "icao24" in tracks else no_keys
     iso3, state = state_of_registry(uniques)
@@ -163,14 +183,10 @@ def annotate(tracks: pd.DataFrame) -> pd.DataFrame:
     country, country_name, block_rule = (_spread(v, codes) for v in by_address)
     codes, uniques = pd.factorize(tracks["callsign"]) if "callsign" in tracks else no_keys
     operator, operator_name, callsign_rule = (_spread(v, codes) for v in callsign_fields(uniques))
-    out["country"] = country
-    out["country_name"] = country_name
-    out["operator"] = operator
-    out["operator_name"] = operator_name
     rules = _join_rules(block_rule, callsign_rule)
-    out["military"] = ~rules.isna()
-    out["military_rule"] = rules
-    return out
+    return {"country": country, "country_name": country_name, "operator": operator,
+            "operator_name": operator_name, "military": ~rules.isna(),
+            "military_rule": rules}
 
 
 def _spread(values: np.ndarray, codes: np.ndarray) -> pd.arrays.StringArray:

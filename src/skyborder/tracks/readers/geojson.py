@@ -1,10 +1,11 @@
 """GeoJSON tracks (RFC 7946: lon, lat[, altitude in metres]).
 
 - a LineString (or MultiLineString) Feature with a ``times`` property array (ISO-8601 or epoch
-  seconds), one per position; optional per-position arrays (or one value for all) ``alt_m``,
-  ``speed_mps``, ``heading_deg``, ``callsign``, ``squawk`` (``alt_m`` wins over the third
-  coordinate). The track is ``track_id``/``icao24``/``name`` of the properties, else the Feature
-  ``id``, else the file name.
+  seconds), one per position; optional per-position arrays (or one value for all) of the
+  track columns ``alt_m`` (pressure altitude), ``geo_alt_m``, ``on_ground``, ``speed_mps``,
+  ``heading_deg``, ``callsign``, ``squawk``, ``interpolated``; the third coordinate is geometric
+  altitude (``geo_alt_m`` wins over it). The track is ``track_id``/``icao24``/``name`` of the
+  properties, else the Feature ``id``, else the file name.
 - Point Features with a ``time`` or ``timestamp`` property: fixes grouped by that same track name.
 
 This is what ``skyborder convert ... out.geojson`` writes.
@@ -12,15 +13,20 @@ This is what ``skyborder convert ... out.geojson`` writes.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 
 import pandas as pd
 
 from ...errors import BadInput, InputError
-from .tabular import Located, read_bytes, to_tracks, track_names
+from ...sources import Source
+from .columns import Located
+from .fixes import to_tracks, track_names
+
+__all__ = ["read_geojson", "read_geojson_batches"]
 
 MAX_GEOJSON_BYTES = 256 << 20
 NAME_KEYS = ("track_id", "icao24", "hex", "name")
-PER_FIX = ("alt_m", "speed_mps", "heading_deg", "callsign", "squawk")
+PER_FIX = ("geo_alt_m", "alt_m", "on_ground", "speed_mps", "heading_deg", "callsign", "squawk", "interpolated")
 PER_TRACK = ("icao24",)
 COLUMNS = ("time", "track_id", "lat", "lon") + PER_FIX + PER_TRACK
 
@@ -56,9 +62,16 @@ def _per_fix(value: object, n: int) -> list:
 
 def read_geojson(path: str, bad: BadInput | None = None) -> pd.DataFrame:
     """A GeoJSON file's timed LineStrings and timed Points -> the track table."""
-    bad = bad if bad is not None else BadInput()
+    from .sniff import read_tracks
+
+    return read_tracks(path, "geojson", bad)
+
+
+def read_geojson_batches(source: Source, bad: BadInput, batch_rows: int = 1_000_000) -> Iterator[pd.DataFrame]:
+    """A GeoJSON document's timed tracks as one track table."""
+    path = source.name
     try:
-        doc = json.loads(read_bytes(path, limit=MAX_GEOJSON_BYTES))
+        doc = json.loads(source.read_all(MAX_GEOJSON_BYTES))
     except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as err:
         raise InputError(f"{path}: not valid JSON ({err})") from None
     features = [f if isinstance(f, dict) else {} for f in _features(doc, path)]
@@ -92,7 +105,7 @@ def read_geojson(path: str, bad: BadInput | None = None) -> pd.DataFrame:
             cols["track_id"].append(name)
             cols["lat"].append(lat)
             cols["lon"].append(lon)
-            cols["alt_m"].append(extra["alt_m"][i] if extra["alt_m"][i] is not None else alt)
+            cols["geo_alt_m"].append(extra["geo_alt_m"][i] if extra["geo_alt_m"][i] is not None else alt)
             for c in PER_FIX[1:]:
                 cols[c].append(extra[c][i])
             for c in PER_TRACK:
@@ -100,4 +113,4 @@ def read_geojson(path: str, bad: BadInput | None = None) -> pd.DataFrame:
             where.append(f"{label}[{i}]" if kind != "Point" else label)
     if not where:
         raise InputError(f"{path}: GeoJSON without timed tracks (LineString with 'times' or Points with 'time')")
-    return to_tracks(Located.from_values(cols, where, "text", path), bad=bad)
+    yield to_tracks(Located.from_values(cols, where, "text", path), bad=bad)
