@@ -1,6 +1,12 @@
-"""Reader throughput on generated data: SBS-1 and CSV lines per second (printed).
+"""Reader throughput and memory on generated data: SBS-1 and OpenSky CSV, whole and streamed.
 
-Run: .venv/bin/python benchmarks/bench_readers.py [--lines N]
+For each file: skyborder's reader (``read_tracks``: parsing, checks, sorting, nationality
+columns) against a named baseline measured in the same run, ``pandas.read_csv`` of the same
+file (parsing alone, nothing checked); then ``read_batches`` (streaming, ``--batch-rows`` per
+batch). Each line gives lines per second (wall clock, best of ``--repeat``), the ratio to the
+baseline, and the peak resident memory the step added (Linux: VmHWM reset before each step).
+
+Run: .venv/bin/python benchmarks/bench_readers.py [--lines N] [--repeat R] [--batch-rows B]
 """
 from __future__ import annotations
 
@@ -8,12 +14,13 @@ import argparse
 import os
 import tempfile
 import time
+from collections.abc import Callable
 
 import numpy as np
+import pandas as pd
 
 from skyborder.errors import BadInput
-from skyborder.tracks.readers.sbs import read_sbs
-from skyborder.tracks.readers.tabular import read_table
+from skyborder.tracks.readers.sniff import read_batches, read_tracks
 
 
 def write_sbs(path: str, lines: int, aircraft: int = 500, seed: int = 1) -> None:
@@ -64,27 +71,70 @@ def write_csv(path: str, lines: int, aircraft: int = 500, seed: int = 2) -> None
             out.write("\n".join(rows) + "\n")
 
 
-def timed(label: str, lines: int, read, path: str) -> None:
-    """Read once and print wall-clock and CPU throughput (CPU time is steadier on a shared machine)."""
+def _peak_kb() -> int | None:
+    """This process's peak resident memory since the last reset, kB (Linux), else None."""
+    try:
+        with open("/proc/self/status") as status:
+            return next(int(line.split()[1]) for line in status if line.startswith("VmHWM:"))
+    except (OSError, StopIteration):
+        return None
+
+
+def _reset_peak() -> int | None:
+    """Reset the peak to the current resident size (Linux clear_refs 5); returns that size, kB."""
+    try:
+        with open("/proc/self/clear_refs", "w") as refs:
+            refs.write("5")
+    except OSError:
+        return None
+    return _peak_kb()
+
+
+def measure(run: Callable[[], int], repeat: int) -> tuple[float, int, float | None]:
+    """(best wall seconds, rows, peak MB added) of ``run`` (which returns a row count)."""
+    best, rows, added = float("inf"), 0, None
+    for _ in range(repeat):
+        base = _reset_peak()
+        started = time.perf_counter()
+        rows = run()
+        best = min(best, time.perf_counter() - started)
+        peak = _peak_kb()
+        if base is not None and peak is not None:
+            added = (peak - base) / 1024 if added is None else min(added, (peak - base) / 1024)
+    return best, rows, added
+
+
+def report(label: str, lines: int, seconds: float, rows: int, added: float | None, baseline: float | None) -> None:
+    ratio = f"   {baseline / seconds:5.2f}x the baseline's speed" if baseline else "   (baseline)"
+    memory = f"   peak +{added:,.0f} MB" if added is not None else ""
+    print(f"  {label:<34} {lines / seconds / 1e3:>7,.0f} k lines/s  {rows:>10,} rows{ratio}{memory}")
+
+
+def bench(name: str, path: str, lines: int, baseline: Callable[[], int], repeat: int, batch_rows: int) -> None:
+    print(f"{name}: {lines:,} lines, {os.path.getsize(path) / 1e6:,.0f} MB")
+    base_s, rows, added = measure(baseline, repeat)
+    report("baseline pandas.read_csv", lines, base_s, rows, added, None)
     bad = BadInput()
-    start, cpu = time.perf_counter(), time.process_time()
-    table = read(path, bad=bad)
-    elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu
-    print(f"{label}: {lines:,} lines in {elapsed:.2f} s = {lines / elapsed / 1e3:,.0f} k lines/s "
-          f"(CPU {cpu:.2f} s = {lines / cpu / 1e3:,.0f} k lines per CPU-second; "
-          f"{len(table):,} fixes, {bad.total} bad)")
+    s, rows, added = measure(lambda: len(read_tracks(path, bad=bad)), repeat)
+    report("skyborder read_tracks", lines, s, rows, added, base_s)
+    s, rows, added = measure(lambda: sum(len(b) for b in read_batches(path, batch_rows=batch_rows)), repeat)
+    report(f"skyborder read_batches ({batch_rows:,})", lines, s, rows, added, base_s)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--lines", type=int, default=2_000_000)
+    parser.add_argument("--repeat", type=int, default=2)
+    parser.add_argument("--batch-rows", type=int, default=100_000)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         sbs, csv = os.path.join(tmp, "feed.sbs"), os.path.join(tmp, "states.csv")
         write_sbs(sbs, args.lines)
-        timed("SBS-1", args.lines, read_sbs, sbs)
+        bench("SBS-1", sbs, args.lines, lambda: len(pd.read_csv(sbs, header=None, names=range(22))), args.repeat,
+              args.batch_rows)
+        os.remove(sbs)
         write_csv(csv, args.lines)
-        timed("OpenSky CSV", args.lines, read_table, csv)
+        bench("OpenSky CSV", csv, args.lines, lambda: len(pd.read_csv(csv)), args.repeat, args.batch_rows)
 
 
 if __name__ == "__main__":

@@ -9,8 +9,10 @@ as it is read, in bounded pieces, so memory stays bounded whatever the expansion
 - a reader that streams (CSV, SBS, AVR, Beast) holds one block at a time;
 - a reader that needs the whole document (JSON, XML) calls :meth:`Source.read_all` with its
   size limit, which stops decompressing as soon as the limit is passed;
-- data that expands more than ``MAX_EXPANSION`` times beyond ``EXPANSION_FLOOR`` bytes is
-  refused as a decompression bomb (real track files compress 5-30 fold).
+- data that expands more than ``MAX_EXPANSION`` times beyond ``EXPANSION_FLOOR`` bytes is a
+  decompression bomb (real track files compress 5-30 fold): reading stops there. With a
+  ``BadInput`` the bomb is reported as one bad item and what was read before it is kept;
+  without one it is an InputError.
 
 Errors are :class:`~skyborder.errors.InputError` with the source's name.
 
@@ -33,7 +35,7 @@ import zlib
 from collections.abc import Iterator
 from typing import BinaryIO
 
-from .errors import InputError
+from .errors import BadInput, InputError
 
 __all__ = ["EXPANSION_FLOOR", "HEAD_BYTES", "MAX_EXPANSION", "Source", "open_source"]
 
@@ -59,12 +61,17 @@ class Source:
         access, such as Parquet, may open it themselves); None for pipes, FIFOs and bytes.
     folder : bool
         The input is a folder (of aircraft.json snapshots): no bytes, only ``path``.
+    bad : BadInput, optional
+        Receives a decompression bomb as one bad item (the stream then ends); without it a
+        bomb raises InputError.
     """
 
-    def __init__(self, handle: BinaryIO, name: str, path: str | None = None, folder: bool = False) -> None:
+    def __init__(self, handle: BinaryIO, name: str, path: str | None = None, folder: bool = False,
+                 bad: BadInput | None = None) -> None:
         self.name = name
         self.path = path
         self.folder = folder
+        self.bad = bad
         self._handle = handle
         self._buffer: list[bytes] = []
         self._consumed = False
@@ -73,14 +80,15 @@ class Source:
         self.head = self._peek(HEAD_BYTES)
 
     @classmethod
-    def from_bytes(cls, data: bytes, name: str = "<bytes>") -> Source:
+    def from_bytes(cls, data: bytes, name: str = "<bytes>", bad: BadInput | None = None) -> Source:
         """A source over bytes already in memory."""
-        return cls(io.BytesIO(data), name)
+        return cls(io.BytesIO(data), name, bad=bad)
 
     # -- reading ---------------------------------------------------------------------------
 
     def blocks(self, size: int = PIECE_BYTES) -> Iterator[bytes]:
-        """The decompressed stream from its first byte, in blocks of about ``size`` bytes.
+        """The decompressed stream from its first byte, in blocks of ``size`` bytes (the last
+        one shorter).
 
         May be called once: the input is read as it goes.
         """
@@ -93,10 +101,13 @@ class Source:
             pending.append(piece)
             held += len(piece)
             if held >= size:
-                yield b"".join(pending)
-                pending, held = [], 0
+                data = b"".join(pending)
+                cut = len(data) - len(data) % size
+                for start in range(0, cut, size):
+                    yield data[start:start + size]
+                pending, held = [data[cut:]], len(data) - cut
         self._buffer = []
-        if pending:
+        if held:
             yield b"".join(pending)
 
     def read_all(self, limit: int) -> bytes:
@@ -152,10 +163,10 @@ class Source:
             yield from raw
             return
         self.compressed = True
-        yield from _gunzip(_chain([first], raw), self.name)
+        yield from _gunzip(_chain([first], raw), self.name, self.bad)
 
 
-def _gunzip(chunks: Iterator[bytes], name: str) -> Iterator[bytes]:
+def _gunzip(chunks: Iterator[bytes], name: str, bad: BadInput | None) -> Iterator[bytes]:
     """Decompressed pieces of at most PIECE_BYTES from gzip data (several members allowed)."""
     decoder = zlib.decompressobj(16 + zlib.MAX_WBITS)
     taken = given = 0
@@ -174,9 +185,12 @@ def _gunzip(chunks: Iterator[bytes], name: str) -> Iterator[bytes]:
                 if piece:
                     given += len(piece)
                     if given > EXPANSION_FLOOR and given > MAX_EXPANSION * taken:
-                        raise InputError(f"{name}: gzip data expands more than {MAX_EXPANSION}-fold "
-                                         f"({_size(taken)} -> over {_size(given)}): refused as a "
-                                         "decompression bomb")
+                        reason = (f"gzip data expands more than {MAX_EXPANSION}-fold ({_size(taken)} -> over "
+                                  f"{_size(given)}): a decompression bomb; the rest is not read")
+                        if bad is None:
+                            raise InputError(f"{name}: {reason}")
+                        bad.report(name, f"decompressed byte {given}", reason, kind="decompression bomb")
+                        return
                     yield piece
         tail = decoder.flush()
         if tail:
@@ -194,8 +208,10 @@ def _size(n: int) -> str:
     return f"{n / (1 << 30):.1f} GB" if n >= 1 << 30 else f"{n >> 20} MB" if n >= 1 << 20 else f"{n} bytes"
 
 
-def open_source(path: str | os.PathLike) -> Source:
+def open_source(path: str | os.PathLike, bad: BadInput | None = None) -> Source:
     """Open ``path`` once: a file (also a FIFO or a device), a folder, or ``-`` for standard input.
+
+    ``bad``: see :class:`Source`.
 
     Raises
     ------
@@ -204,7 +220,7 @@ def open_source(path: str | os.PathLike) -> Source:
     """
     name = os.fspath(path)
     if name == "-":
-        return Source(sys.stdin.buffer, "-")
+        return Source(sys.stdin.buffer, "-", bad=bad)
     if os.path.isdir(name):
         return Source(io.BytesIO(b""), name, name, folder=True)
     try:
@@ -213,7 +229,7 @@ def open_source(path: str | os.PathLike) -> Source:
         raise InputError(f"{name}: cannot read ({err.strerror or err})") from None
     try:
         regular = stat.S_ISREG(os.fstat(handle.fileno()).st_mode)
-        return Source(handle, name, name if regular else None)
+        return Source(handle, name, name if regular else None, bad=bad)
     except BaseException:
         handle.close()
         raise

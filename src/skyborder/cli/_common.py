@@ -5,6 +5,8 @@ import sys
 from argparse import Namespace
 from pathlib import Path
 
+from ..errors import BadInput, InputError
+
 EXIT_OK, EXIT_BAD_INPUT, EXIT_ERROR, EXIT_INTERNAL, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 
 
@@ -21,3 +23,15 @@ def reader_options(args: Namespace) -> dict:
     """Reader options given on the command line (only those set, so every reader accepts them)."""
     given = {"tz": args.tz, "start_time": args.start_time}
     return {name: value for name, value in given.items() if value}
+
+
+def bad_input(args: Namespace) -> BadInput:
+    """The collector of rejected input for a command that reads tracks: the first 50 reports on
+    stderr, every one in the ``--bad-lines`` file when given (opened here, closed at exit)."""
+    log = None
+    if getattr(args, "bad_lines", None):
+        try:
+            log = open(args.bad_lines, "w", encoding="utf-8")  # noqa: SIM115 - lives as long as the command
+        except OSError as error:
+            raise InputError(f"cannot write {args.bad_lines}: {error.strerror or error}") from None
+    return BadInput(echo=sys.stderr, log=log)

@@ -6,8 +6,8 @@ from argparse import Namespace
 
 import pandas as pd
 
-from ..errors import BadInput, InputError
-from ._common import EXIT_BAD_INPUT, EXIT_OK, emit, reader_options
+from ..errors import InputError
+from ._common import EXIT_BAD_INPUT, EXIT_OK, bad_input, emit, reader_options
 
 
 def run(args: Namespace) -> int:
@@ -22,7 +22,7 @@ def run(args: Namespace) -> int:
         raise InputError("--max-gap must be > 0 and --near >= 0")
     if args.format == "geoparquet" and not args.output:
         raise InputError("--format geoparquet needs --output FILE")
-    bad = BadInput(echo=sys.stderr)
+    bad = bad_input(args)
     airspaces = world.select(args.airspace or "all") if (args.airspace or not args.zones) else []
     for zone_file in args.zones:
         airspaces += read_zones(zone_file, bad)

@@ -98,10 +98,10 @@ def _near_table(arrays: TrackArrays, index: AirspaceIndex, passages: Passages, n
     pos = passages.pos
     track, air, value, j, s = distance.closest_approaches(arrays, index, pos, entered, near_m)
     lon, lat = pos.point(j, s)
-    names = np.array([a.name for a in index.airspaces], dtype=object)
     frame = results.empty().reindex(range(len(value)))
     frame["track_id"] = arrays.track_ids[track]
-    frame["airspace"] = names[air]
+    for column, values in results.airspace_columns(index.airspaces, air).items():
+        frame[column] = values
     frame["status"] = "near"
     frame["fixes_inside"] = 0
     frame["disputed_with"] = [[] for _ in range(len(value))]
@@ -254,12 +254,11 @@ def _passage_table(arrays, index, combo, pos: Positions, track, air, e_fix, e_s,
     status = np.where(inside_first, "open_start", np.where(inside_last, "open_end",
                       np.where(max_gap > max_gap_s, "gap", "closed")))
     depth, depth_lon, depth_lat = distance.max_depth(arrays, index, pos, air, e_fix, e_s, x_fix, x_s)
-    names = np.array([a.name for a in index.airspaces], dtype=object)
     entry_time = arrays.timestamps(t_entry).where(~inside_first)
     exit_time = arrays.timestamps(t_exit).where(~inside_last)
     table = pd.DataFrame({
         "track_id": arrays.track_ids[track],
-        "airspace": names[air],
+        **results.airspace_columns(index.airspaces, air),
         "entry_time": entry_time,
         "exit_time": exit_time,
         "duration_s": np.where(inside_first | inside_last, np.nan, t_exit - t_entry),

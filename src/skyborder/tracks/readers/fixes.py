@@ -269,7 +269,7 @@ def _drop_implausible_altitudes(frame: pd.DataFrame, source: str, bad: BadInput,
     for column in ("alt_m", "geo_alt_m"):
         if column not in frame:
             continue
-        values = pd.to_numeric(frame[column], errors="coerce").to_numpy(dtype=float)
+        values = pd.to_numeric(frame[column], errors="coerce").to_numpy(dtype=float, copy=True)
         wild = (values < MIN_ALT_M) | (values > MAX_ALT_M)
         for i in np.flatnonzero(wild).tolist():
             bad.report(source, locate(i), f"{column} {values[i]:.6g} m is not an aircraft's altitude; "

@@ -74,7 +74,7 @@ def read_batches(path: TrackInput, input_format: str | None = None, bad: BadInpu
         return
     if columns is not None:
         options["columns"] = columns
-    with open_source(path) as source:
+    with open_source(path, bad) as source:
         fmt = lookup(input_format) if input_format else sniff_source(source)
         reader = fmt.read()
         check_options(fmt, reader, options, source.name)

@@ -31,7 +31,9 @@ __all__ = ["MAX_CSV_LINE", "MAX_PARQUET_BYTES", "read_table", "read_table_batche
 
 MAX_CSV_LINE = 1 << 20               # one CSV line; longer is one bad line
 MAX_PARQUET_BYTES = 4 << 30          # Parquet that must be held in memory (from a pipe or gzip)
-BYTES_PER_ROW = 96                   # to size CSV blocks from the batch size
+BYTES_PER_ROW = 96                   # to size CSV blocks from the batch size ...
+MIN_BLOCK_BYTES = 64 << 10           # ... within these bounds (memory: a few blocks at a time)
+MAX_BLOCK_BYTES = 8 << 20
 
 
 def read_table(path: str, columns: Mapping[str, str] | str | None = None, bad: BadInput | None = None,
@@ -119,7 +121,7 @@ def _csv_batches(source: Source, bad: BadInput, batch_rows: int, mapping: Mappin
                  default_track: str | None) -> Iterator[pd.DataFrame]:
     cutter = LineCutter(source.name, bad, MAX_CSV_LINE)
     header = _CsvHeader(source.name)
-    block_bytes = int(np.clip(batch_rows * BYTES_PER_ROW, 1 << 20, 32 << 20))
+    block_bytes = int(np.clip(batch_rows * BYTES_PER_ROW, MIN_BLOCK_BYTES, MAX_BLOCK_BYTES))
     produced = False
     chunks: Iterator[bytes] = source.blocks(block_bytes)
     if b"\r" in source.head and b"\n" not in source.head:  # classic Mac OS line ends
