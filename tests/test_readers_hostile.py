@@ -132,6 +132,10 @@ def test_stdin_keeps_its_first_64_kb(tmp_path):
     done = run_cli("convert", "-", str(out), stdin=(HEADER + rows).encode())
     assert done.returncode == 0, done.stderr
     assert len(pd.read_csv(out)) == 20_000
+    sbs = Path(__file__).parent / "data" / "tracks" / "sample_header.sbs"
+    done = run_cli("detect", "-", "--airspace", "TUR", "--format", "csv", "--quiet", stdin=sbs.read_bytes())
+    assert done.returncode == 0, done.stderr  # any command that reads tracks reads '-'
+    assert done.stdout.startswith(b"track_id,airspace,airspace_id")
 
 
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs on this system")

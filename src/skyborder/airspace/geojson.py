@@ -63,7 +63,9 @@ def parse_geojson_zones(data: str | bytes, source: str, bad: BadInput | None = N
 
 def _features(doc: object, source: str) -> list:
     """The features of a document; a bare geometry counts as one feature without properties."""
-    kind = doc.get("type") if isinstance(doc, dict) else None
+    if not isinstance(doc, dict):
+        raise InputError(f"{source}: not a GeoJSON FeatureCollection, Feature or geometry")
+    kind = doc.get("type")
     if kind == "FeatureCollection":
         features = doc.get("features")
         if not isinstance(features, list):
@@ -84,7 +86,8 @@ def _zone(feature: object, index: int, source: str, bad: BadInput) -> Airspace |
     if not isinstance(props, dict):
         raise ValueError("'properties' is not an object")
     geometry = feature.get("geometry")
-    kind = geometry.get("type") if isinstance(geometry, dict) else None
+    geometry = geometry if isinstance(geometry, dict) else {}
+    kind = geometry.get("type")
     if kind not in AREAL_TYPES:
         bad.report(source, f"feature {index}", f"geometry {kind or 'missing'} is not a Polygon or MultiPolygon",
                    kind="non-areal GeoJSON feature")

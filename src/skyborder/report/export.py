@@ -109,6 +109,7 @@ def to_geojson(result: pd.DataFrame, tracks: pd.DataFrame) -> str:
     by_track = dict(list(tracks.groupby("track_id", sort=False)))
     for row in result.to_dict("records"):
         props = {k: _plain(v) for k, v in row.items()}
+        geometry: dict[str, Any]
         if row["status"] == "near":
             geometry = {"type": "Point", "coordinates": [row["closest_approach_lon"], row["closest_approach_lat"]]}
         else:

@@ -209,7 +209,9 @@ class Feed:
         rows: list[dict] = []
         last_batch = time.monotonic()
         for parser, chunk in self._parsed_chunks():
-            if chunk is None:                     # a parser is finished: connection dropped or end
+            if parser is None:                    # waiting to reconnect: an idle tick
+                pass
+            elif chunk is None:                   # a parser is finished: connection dropped or end
                 rows.extend(parser.flush())
             elif chunk:
                 rows.extend(parser.feed(chunk))
@@ -249,9 +251,10 @@ class Feed:
         else:
             yield from self._local_chunks()
 
-    def _new_parser(self, fmt: str) -> StreamParser:
+    def _new_parser(self, fmt: str | None) -> StreamParser:
         """A fresh parser: the given ``factory`` if any, else the one registered for ``fmt``."""
-        return (self._factory or parser_factory(fmt))(self.url, self.bad)
+        factory = self._factory or parser_factory(fmt or "")
+        return factory(self.url, self.bad)
 
     # ------------------------------------------------------------------ TCP
     def _tcp_chunks(self) -> Iterator[tuple[StreamParser | None, bytes | None]]:
@@ -259,9 +262,11 @@ class Feed:
         retry. ``attempt`` grows with every wait and is reset by a connection that delivered
         data, so a server that accepts and hangs up at once is also backed off."""
         attempt = refused_in_row = 0
+        assert isinstance(self.address, tuple) and self.format is not None
+        host, port = self.address
         while not self._done():
             try:
-                conn = socket.create_connection(self.address, timeout=self.connect_timeout)
+                conn = socket.create_connection((host, port), timeout=self.connect_timeout)
             except OSError as error:
                 self.stats.refused += 1
                 refused_in_row += 1
@@ -274,7 +279,6 @@ class Feed:
                 self.stats.reconnects += self.stats.connections > 1
                 parser = self._new_parser(self.format)
                 received = self.stats.bytes
-                host, port = self.address
                 self._set_state(True, f"connected to {host}:{port}")
                 ending: list[str] = []
                 with conn:
@@ -327,6 +331,7 @@ class Feed:
 
     # ------------------------------------------------------------------ files and stdin
     def _local_chunks(self) -> Iterator[tuple[StreamParser, bytes | None]]:
+        assert isinstance(self.address, str)
         if self.address == "-":
             fd, handle = sys.stdin.buffer.fileno(), None
         else:
@@ -337,8 +342,7 @@ class Feed:
             fd = handle.fileno()
         self._set_state(True, f"reading {self.address}")
         try:
-            known = self.format or self._factory
-            parser = self._new_parser(self.format) if known else None
+            parser = self._new_parser(self.format) if self.format or self._factory else None
             for chunk in self._read_fd(fd, tail=self.follow and handle is not None):
                 if parser is None:
                     if not chunk:

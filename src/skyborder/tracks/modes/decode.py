@@ -72,7 +72,7 @@ class _Held:
     """A position frame waiting for a reference position (pyModeS bootstrap)."""
 
     time: float
-    where: object
+    where: str | int
     cpr_format: int
     cpr_lat: int
     cpr_lon: int
@@ -117,7 +117,7 @@ class FrameDecoder:
     def __post_init__(self) -> None:
         self._pipe = pms.PipeDecoder() if self.timed else pms.PipeDecoder(max_speed_kt=_NO_SPEED_LIMIT_KT)
 
-    def decode(self, frames: list[bytes], times: np.ndarray, where: list,
+    def decode(self, frames: list[bytes], times: np.ndarray, where: list[str | int],
                invented: np.ndarray | None = None) -> list[dict]:
         """Fixes completed by these frames (in arrival order); ``invented`` marks frames whose
         time the reader made up (their fixes are ``interpolated``)."""
@@ -201,14 +201,14 @@ class FrameDecoder:
             craft.speed_mps = fields["groundspeed"] * KNOT_MPS
             craft.heading_deg = fields.get("track")
 
-    def _position(self, frame: bytes, t: float, where: object, invented: bool) -> list[dict]:
+    def _position(self, frame: bytes, t: float, where: str | int, invented: bool) -> list[dict]:
         result = self._pipe.decode(frame.hex(), timestamp=t)
         lat, lon = result.get("latitude"), result.get("longitude")   # copied now: see module doc
         icao = result["icao"].lower()
         craft = self._craft(icao)
         alt_ft = result.get("altitude")
         gnss = frame[4] >> 3 in _GNSS_HEIGHT_TC
-        if lat is not None:
+        if lat is not None and lon is not None:
             if not self._plausible(craft, t, lat, lon):
                 self.bad.report(self.source, where, "position jump faster than "
                                 f"{self.max_speed_kt:.0f} kt", kind="phantom")
@@ -232,7 +232,7 @@ class FrameDecoder:
 
     def _release_held(self, icao: str, craft: _Aircraft) -> list[dict]:
         """Resolve frames held during bootstrap against the aircraft's accepted position."""
-        if not craft.held:
+        if not craft.held or craft.last is None:
             return []
         ref_t, ref_lat, ref_lon = craft.last
         fixes = []

@@ -106,6 +106,6 @@ def read_delimited(block: LineBlock, source: str, bad: BadInput, names: Sequence
     lines = np.setdiff1d(np.arange(1, 1 + table.num_rows + len(skipped)),
                          np.asarray(skipped, dtype=np.int64), assume_unique=True) + offset
     if block.blanked:  # an emptied long line reads as a row of nulls: it was reported already
-        keep = ~np.isin(lines, np.fromiter(block.blanked, dtype=np.int64))
-        table, lines = table.filter(pa.array(keep)), lines[keep]
+        kept = ~np.isin(lines, np.fromiter(block.blanked, dtype=np.int64))
+        table, lines = table.filter(pa.array(kept)), lines[kept]
     return Located({n: table.column(i) for i, n in enumerate(table.column_names)}, lines, "line", source)

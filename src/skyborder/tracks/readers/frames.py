@@ -21,7 +21,7 @@ Examples
 >>> frame = pd.DataFrame({"timestamp": pd.to_datetime(["2015-11-24 07:24:00"]), "icao24": ["4ba9c4"],
 ...                       "latitude": [36.0], "longitude": [35.9], "altitude": [19000.0],
 ...                       "geoaltitude": [19500.0], "onground": [False]})
->>> tracks_from_frame(frame)[["track_id", "alt_m", "geo_alt_m", "on_ground"]].values.tolist()
+>>> tracks_from_frame(frame)[["track_id", "alt_m", "geo_alt_m", "on_ground"]].round(1).values.tolist()
 [['4ba9c4', 5791.2, 5943.6, False]]
 """
 from __future__ import annotations

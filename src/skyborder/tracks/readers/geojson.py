@@ -53,6 +53,11 @@ def _position(coord: object) -> tuple[object, object, object]:
     return None, None, None
 
 
+def _dict(value: object) -> dict:
+    """``value`` if it is a JSON object, else an empty one."""
+    return value if isinstance(value, dict) else {}
+
+
 def _per_fix(value: object, n: int) -> list:
     """A property as n per-fix values: an array of n values, or one scalar for every fix."""
     if isinstance(value, list):
@@ -74,14 +79,15 @@ def read_geojson_batches(source: Source, bad: BadInput, batch_rows: int = 1_000_
         doc = json.loads(source.read_all(MAX_GEOJSON_BYTES))
     except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as err:
         raise InputError(f"{path}: not valid JSON ({err})") from None
-    features = [f if isinstance(f, dict) else {} for f in _features(doc, path)]
-    props_of = [f.get("properties") if isinstance(f.get("properties"), dict) else {} for f in features]
+    features: list[dict] = [f if isinstance(f, dict) else {} for f in _features(doc, path)]
+    props_of: list[dict] = [_dict(f.get("properties")) for f in features]
     names = track_names([_track_name(f, p) for f, p in zip(features, props_of)], path)
     cols: dict[str, list] = {k: [] for k in COLUMNS}
     where: list[str] = []
     for k, (feature, props, name) in enumerate(zip(features, props_of, names)):
-        geometry = feature.get("geometry") if isinstance(feature.get("geometry"), dict) else {}
+        geometry = _dict(feature.get("geometry"))
         kind, coords = geometry.get("type"), geometry.get("coordinates")
+        times: list
         if kind == "Point":
             time = props.get("time", props.get("timestamp"))
             if time is None:
@@ -90,12 +96,12 @@ def read_geojson_batches(source: Source, bad: BadInput, batch_rows: int = 1_000_
         elif kind in ("LineString", "MultiLineString") and isinstance(coords, list):
             points = coords if kind == "LineString" else [p for part in coords if isinstance(part, list)
                                                            for p in part]
-            times = props.get("times")
-            if not isinstance(times, list) or len(times) != len(points):
+            given = props.get("times")
+            if not isinstance(given, list) or len(given) != len(points):
                 bad.report(path, f"features[{k}]", f"{kind} needs a 'times' array of {len(points)} values",
                            kind="times do not match points")
                 continue
-            label = f"features[{k}].coordinates"
+            times, label = given, f"features[{k}].coordinates"
         else:
             continue
         extra = {c: _per_fix(props.get(c), len(points)) for c in PER_FIX}

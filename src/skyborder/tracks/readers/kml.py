@@ -82,7 +82,7 @@ def _extended_times(placemark: Node) -> list[str] | None:
     return None
 
 
-def _span_times(placemark: Node, points: list[tuple[str | None, ...]]) -> list[float] | None:
+def _span_times(placemark: Node, points: list[tuple[str | None, str | None, str | None]]) -> list[float] | None:
     """Epoch seconds linear in geodesic distance between TimeSpan begin and end (None if no span)."""
     span = placemark.find("TimeSpan")
     if span is None:
@@ -103,10 +103,12 @@ def _span_times(placemark: Node, points: list[tuple[str | None, ...]]) -> list[f
 
 def _line_string(placemark: Node, line: Node, track: str, fixes: _Fixes, path: str, bad: BadInput) -> None:
     coords = line.find("coordinates")
-    points = [_split_coord(tok, ",") for tok in (coords.text.split() if coords is not None else [])]
+    if coords is None:
+        return
+    points = [_split_coord(tok, ",") for tok in coords.text.split()]
     if not points:
         return
-    times = _extended_times(placemark)
+    times: list[str] | list[float] | None = _extended_times(placemark)
     if times is not None and len(times) != len(points):
         bad.report(path, line.line, f"LineString has {len(points)} points but {len(times)} times",
                    kind="times do not match points")

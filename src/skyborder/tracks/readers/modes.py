@@ -27,6 +27,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterator
 from datetime import datetime
+from typing import TypeAlias
 
 import numpy as np
 import pandas as pd
@@ -41,7 +42,7 @@ from .stream import LineCutter
 __all__ = ["AvrParser", "BeastParser", "epoch_seconds", "read_avr", "read_avr_batches", "read_beast",
            "read_beast_batches"]
 
-TimeLike = float | str | datetime | pd.Timestamp | None
+TimeLike: TypeAlias = float | str | datetime | pd.Timestamp | None
 MAX_AVR_LINE = 4096   # an AVR line is < 40 bytes: a longer one is garbage
 UNTIMED_STEP_S = 1e-3  # in a file, frame k without a timestamp is timed start + k ms
 READ_BYTES = 1 << 20

@@ -69,7 +69,7 @@ def _column(frame: pd.DataFrame, *names: str) -> pd.Series:
     return out
 
 
-def _is_ground(frame: pd.DataFrame, *names: str) -> pd.Series:
+def _is_ground(frame: pd.DataFrame, *names: str | int) -> pd.Series:
     """Per row: True when one of ``names`` says ``"ground"``, False when it gives a number, NA else."""
     out = pd.Series(pd.NA, index=frame.index, dtype="boolean")
     for name in names:
@@ -136,7 +136,7 @@ def _snapshot_fixes(doc: dict, source: str, bad: BadInput) -> tuple[pd.DataFrame
     """One aircraft.json document -> fixes (not yet sorted) and their locations."""
     now = doc.get("now")
     aircraft = doc.get("aircraft")
-    if not _is_number(now) or not isinstance(aircraft, list):
+    if not isinstance(now, (int, float)) or isinstance(now, bool) or not isinstance(aircraft, list):
         raise InputError(f"{source}: not an aircraft.json snapshot (needs numeric 'now' and an 'aircraft' list)")
     entries = [(i, a) for i, a in enumerate(aircraft) if isinstance(a, dict) and "lat" in a and "lon" in a]
     if not entries:
@@ -163,7 +163,8 @@ def _drop_resent(frame: pd.DataFrame, where: list) -> tuple[pd.DataFrame, list]:
 def _trace_fixes(doc: dict, source: str, bad: BadInput) -> tuple[pd.DataFrame, list]:
     """One globe-history trace document -> fixes, one track per leg."""
     icao, start, trace = doc.get("icao"), doc.get("timestamp"), doc.get("trace")
-    if not isinstance(icao, str) or not _is_number(start) or not isinstance(trace, list):
+    if not isinstance(icao, str) or not isinstance(start, (int, float)) or isinstance(start, bool) \
+            or not isinstance(trace, list):
         raise InputError(f"{source}: not a readsb trace (needs 'icao', numeric 'timestamp' and a 'trace' list)")
     rows = [(i, r) for i, r in enumerate(trace) if isinstance(r, list) and len(r) >= 3]
     for i, r in enumerate(trace):

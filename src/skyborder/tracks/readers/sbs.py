@@ -196,14 +196,11 @@ class SbsParser:
         n_state = len(state)
         groups = Groups(codes)
         filled: dict[str, np.ndarray] = {}
-        for name, column in values.items():
-            column = np.concatenate([state[name].to_numpy(dtype=column.dtype), column])
+        for name, new in values.items():
+            column = np.concatenate([state[name].to_numpy(dtype=new.dtype), new])
             idx = groups.last_valid_index(~pd.isna(column))
-            if column.dtype.kind == "f":
-                out = np.where(idx >= 0, column[np.maximum(idx, 0)], np.nan)
-            else:
-                out = np.where(idx >= 0, column[np.maximum(idx, 0)], None)
-            filled[name] = out
+            missing = np.nan if column.dtype.kind == "f" else None
+            filled[name] = np.asarray(np.where(idx >= 0, column[np.maximum(idx, 0)], missing))
         self._state = pd.DataFrame({name: filled[name][groups.last_rows] for name in values},
                                    index=pd.Index([uniques[c] for c in groups.codes.tolist()]))
         return {name: column[n_state:] for name, column in filled.items()}

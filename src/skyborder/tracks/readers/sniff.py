@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 from collections import Counter
 from collections.abc import Iterator, Mapping
+from typing import Any, TypeAlias
 
 import numpy as np
 import pandas as pd
@@ -24,12 +25,12 @@ from .registry import FORMATS, check_options, lookup, sniff_source
 
 __all__ = ["FORMATS", "read_batches", "read_tracks", "sniff", "summary"]
 
-TrackInput = str | os.PathLike | pd.DataFrame
+TrackInput: TypeAlias = str | os.PathLike | pd.DataFrame
 
 
 def read_batches(path: TrackInput, input_format: str | None = None, bad: BadInput | None = None,
                  columns: Mapping[str, str] | str | None = None, batch_rows: int = 1_000_000,
-                 **options: object) -> Iterator[pd.DataFrame]:
+                 **options: Any) -> Iterator[pd.DataFrame]:
     """Track-table batches of any track source, in file order, with bounded memory.
 
     Parameters
@@ -84,7 +85,7 @@ def read_batches(path: TrackInput, input_format: str | None = None, bad: BadInpu
 
 
 def read_tracks(path: TrackInput, input_format: str | None = None, bad: BadInput | None = None,
-                columns: Mapping[str, str] | str | None = None, **options: object) -> pd.DataFrame:
+                columns: Mapping[str, str] | str | None = None, **options: Any) -> pd.DataFrame:
     """Read any supported track source into the track table (see ``tracks.schema``).
 
     The concatenation of :func:`read_batches` (same parameters); fixes repeated across batches
@@ -95,7 +96,7 @@ def read_tracks(path: TrackInput, input_format: str | None = None, bad: BadInput
     >>> import pandas as pd
     >>> frame = pd.DataFrame({"timestamp": ["2015-11-24T07:24:00Z"], "icao24": ["4BA9C4"],
     ...                       "latitude": [36.0], "longitude": [35.9], "altitude": [19000.0]})
-    >>> read_tracks(frame)[["track_id", "alt_m", "country"]].values.tolist()
+    >>> read_tracks(frame)[["track_id", "alt_m", "country"]].round(1).values.tolist()
     [['4ba9c4', 5791.2, 'TUR']]
     """
     batches = list(read_batches(path, input_format, bad, columns, **options))
