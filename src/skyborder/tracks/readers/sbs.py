@@ -48,7 +48,7 @@ HEX_RE = r"^~?[0-9a-f]{6}$"  # '~' marks a non-ICAO (TIS-B) address
 POSITION_TYPES = (2.0, 3.0)  # MSG,2 surface position, MSG,3 airborne position
 SURFACE = 2.0
 HEADER = re.compile(rb"^\s*[A-Za-z_][\w ]*(,[\w ]*){9,}\s*$")  # a CSV header line, not a message
-BLOCK_BYTES = 32 << 20
+BLOCK_BYTES = 8 << 20  # of text per parse: pyarrow still runs 8 of its 1 MB blocks in parallel
 
 
 def _other_message(text: str) -> bool:
