@@ -1,22 +1,17 @@
 """Track formats and dialects of the field, each read from a small file written in it
 (tests/data/tracks), with the values expected worked out by hand; and DataFrames in."""
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 import shapely
 
+from samples import DATA
+from samples import utc as _t
 from skyborder.errors import BadInput
 from skyborder.tracks.readers.frames import tracks_from_frame
 from skyborder.tracks.readers.sniff import read_tracks, sniff
 from skyborder.units import FOOT_M, KNOT_MPS
-
-DATA = Path(__file__).parent / "data" / "tracks"
-
-
-def _t(text: str) -> pd.Timestamp:
-    return pd.Timestamp(text, tz="UTC")
 
 
 def test_flightradar24_granular_export():

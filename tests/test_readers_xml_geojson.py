@@ -1,19 +1,13 @@
 """GPX, KML and GeoJSON readers: expected values read off the hand-written samples."""
-from pathlib import Path
 
-import pandas as pd
 import pytest
 
+from samples import DATA
+from samples import utc as _t
 from skyborder.errors import BadInput, InputError
 from skyborder.tracks.readers.geojson import read_geojson
 from skyborder.tracks.readers.gpx import read_gpx
 from skyborder.tracks.readers.kml import read_kml
-
-DATA = Path(__file__).parent / "data" / "tracks"
-
-
-def _t(text: str) -> pd.Timestamp:
-    return pd.Timestamp(text, tz="UTC")
 
 
 def test_gpx_tracks_segments_and_bad_points():
