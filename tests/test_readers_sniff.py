@@ -63,7 +63,7 @@ def test_round_trip_through_every_writer(tmp_path, ext):
     back = read_tracks(str(out), bad=(bad := BadInput()))
     assert bad.total == 0
     cols = ["time", "track_id", "lat", "lon", "alt_m", "speed_mps", "heading_deg", "callsign", "icao24",
-            "squawk"]
+            "squawk", "on_ground", "country", "operator", "military"]
     pd.testing.assert_frame_equal(back[cols], original[cols])
 
 
