@@ -32,7 +32,7 @@ import os
 import stat
 import sys
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import BinaryIO
 
 from .errors import BadInput, InputError
@@ -75,6 +75,7 @@ class Source:
         self._handle = handle
         self._buffer: list[bytes] = []
         self._consumed = False
+        self._read_size = HEAD_BYTES  # what the peek reads; blocks() sets its own
         self.compressed = False
         self._pieces = self._decoded()
         self.head = self._peek(HEAD_BYTES)
@@ -87,28 +88,18 @@ class Source:
     # -- reading ---------------------------------------------------------------------------
 
     def blocks(self, size: int = PIECE_BYTES) -> Iterator[bytes]:
-        """The decompressed stream from its first byte, in blocks of ``size`` bytes (the last
-        one shorter).
+        """The decompressed stream from its first byte, in blocks of about ``size`` bytes (the
+        peeked head comes first as a block of its own; nothing is joined or copied).
 
         May be called once: the input is read as it goes.
         """
         if self._consumed:
             raise RuntimeError(f"{self.name}: the input was already read")
         self._consumed = True
-        pending: list[bytes] = []
-        held = 0
-        for piece in _chain(self._buffer, self._pieces):
-            pending.append(piece)
-            held += len(piece)
-            if held >= size:
-                data = b"".join(pending)
-                cut = len(data) - len(data) % size
-                for start in range(0, cut, size):
-                    yield data[start:start + size]
-                pending, held = [data[cut:]], len(data) - cut
-        self._buffer = []
-        if held:
-            yield b"".join(pending)
+        self._read_size = size
+        buffered, self._buffer = self._buffer, []
+        yield from buffered
+        yield from self._pieces
 
     def read_all(self, limit: int) -> bytes:
         """The whole decompressed input; InputError if it is larger than ``limit`` bytes."""
@@ -147,7 +138,7 @@ class Source:
     def _raw(self) -> Iterator[bytes]:
         while True:
             try:
-                chunk = self._handle.read(READ_BYTES)
+                chunk = self._handle.read(READ_BYTES if self.compressed else self._read_size)
             except OSError as err:
                 raise InputError(f"{self.name}: cannot read ({err.strerror or err})") from None
             if not chunk:
@@ -163,11 +154,12 @@ class Source:
             yield from raw
             return
         self.compressed = True
-        yield from _gunzip(_chain([first], raw), self.name, self.bad)
+        yield from _gunzip(_chain([first], raw), self.name, self.bad, lambda: min(self._read_size, PIECE_BYTES))
 
 
-def _gunzip(chunks: Iterator[bytes], name: str, bad: BadInput | None) -> Iterator[bytes]:
-    """Decompressed pieces of at most PIECE_BYTES from gzip data (several members allowed)."""
+def _gunzip(chunks: Iterator[bytes], name: str, bad: BadInput | None,
+            piece_size: Callable[[], int]) -> Iterator[bytes]:
+    """Decompressed pieces of at most ``piece_size()`` bytes from gzip data (several members allowed)."""
     decoder = zlib.decompressobj(16 + zlib.MAX_WBITS)
     taken = given = 0
     try:
@@ -175,7 +167,7 @@ def _gunzip(chunks: Iterator[bytes], name: str, bad: BadInput | None) -> Iterato
             taken += len(chunk)
             data = chunk
             while data:
-                piece = decoder.decompress(data, PIECE_BYTES)
+                piece = decoder.decompress(data, piece_size())
                 data = decoder.unconsumed_tail
                 if decoder.eof:  # end of one gzip member: another may follow
                     data = decoder.unused_data + data

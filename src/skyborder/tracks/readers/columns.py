@@ -186,6 +186,10 @@ def parse_bool(arr: pa.ChunkedArray) -> pd.arrays.BooleanArray:
         out = pd.array(numbers != 0.0, dtype="boolean")
         out[np.isnan(numbers)] = pd.NA
         return out
+    try:  # fast path: true/false/1/0 in any case
+        return pd.array(pc.cast(pc.utf8_trim_whitespace(arr), pa.bool_()).to_pandas(), dtype="boolean")
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        pass
     text = pc.utf8_lower(pc.utf8_trim_whitespace(arr))
     true = pc.is_in(text, pa.array(["true", "t", "yes", "y", "1", "-1"])).to_numpy(zero_copy_only=False)
     false = pc.is_in(text, pa.array(["false", "f", "no", "n", "0"])).to_numpy(zero_copy_only=False)
@@ -214,7 +218,7 @@ def parse_times(arr: pa.ChunkedArray, name: str = "time") -> tuple[np.ndarray, n
         ns, valid = _stamp_ns(arr)
     else:
         ns, valid = _epoch_ns(parse_float(arr))
-        if _is_text(arr):
+        if _is_text(arr) and not valid.all():
             _parse_iso(arr, ns, valid)
     valid &= (ns >= EARLIEST_NS) & (ns < LATEST_NS)
     return ns, valid

@@ -154,7 +154,9 @@ def to_tracks(raw: Located, columns: Mapping[str, str] | str | None = None, bad:
 
 def _address(text: pa.ChunkedArray) -> pa.ChunkedArray:
     """ICAO addresses in one spelling: lower case, without a ``0x`` prefix."""
-    return pc.utf8_lower(pc.replace_substring_regex(text, *HEX_PREFIX))
+    if pc.any(pc.starts_with(text, "0x", ignore_case=True)).as_py():
+        text = pc.replace_substring_regex(text, *HEX_PREFIX)
+    return pc.utf8_lower(text)
 
 
 def _without_position(raw: Located, res: Resolved, lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
@@ -222,7 +224,9 @@ def finish_table(frame: pd.DataFrame, source: str, bad: BadInput, where: Sequenc
         A normalised track table; ``attrs["read_stats"]`` counts rows, fixes, duplicates,
         fixes out of time order (sorted) and placeholder positions.
     """
-    frame = frame.assign(time=schema.to_utc(frame["time"])).reset_index(drop=True)
+    if str(frame["time"].dtype) != schema.TIME_DTYPE:
+        frame = frame.assign(time=schema.to_utc(frame["time"]))
+    frame = frame.reset_index(drop=True)
     locate = _locator(frame, where)
     zero = (frame["lat"].to_numpy(dtype=float) == 0.0) & (frame["lon"].to_numpy(dtype=float) == 0.0)
     for i in np.flatnonzero(zero).tolist():

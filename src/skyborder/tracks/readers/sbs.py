@@ -181,7 +181,8 @@ class SbsParser:
             "time": time[keep].reset_index(drop=True),
             "track_id": hex_fix.to_pandas(), "icao24": icao.to_pandas(),
             "lat": lat[keep], "lon": lon[keep],
-            **{c: carried[c][pos[keep]] for c in CARRIED_FLOAT + CARRIED_TEXT if c != "ground"},
+            **{c: carried[c][pos[keep]] for c in CARRIED_FLOAT if c != "ground"},
+            **{c: _text_array(carried[c][pos[keep]]) for c in CARRIED_TEXT},
             "on_ground": on_ground,
             "where": raw.where[fix_rows[keep]],
             "source": self.source,
@@ -219,6 +220,11 @@ class SbsParser:
             local[whole] = pd.to_datetime(text[whole], format="%Y/%m/%d %H:%M:%S", errors="coerce")
         stamped = local.dt.tz_localize(self.tz, ambiguous="NaT", nonexistent="NaT")
         return stamped.dt.tz_convert("UTC").astype("datetime64[ns, UTC]")
+
+
+def _text_array(values: np.ndarray) -> pd.api.extensions.ExtensionArray:
+    """Carried text (an object array with None or NaN where unknown) as a string array, via Arrow."""
+    return pd.array(pa.array(values, pa.string(), from_pandas=True), dtype="string")
 
 
 def _without_header(block: LineBlock) -> LineBlock:

@@ -105,25 +105,30 @@ class LineCutter:
         self._skipping = False        # inside a long line already reported: drop to its end
 
     def feed(self, chunk: bytes) -> LineBlock | None:
-        """The complete lines ``chunk`` finishes (None when it finishes none)."""
-        data = self._pending + chunk if self._pending else chunk
+        """The complete lines ``chunk`` finishes (None when it finishes none).
+
+        The block is put together with one copy of the chunk at most (none when the chunk is
+        whole lines and nothing is pending).
+        """
         blanked: set[int] = set()
         start = 0
-        if self._skipping:
-            end = data.find(b"\n")
+        if self._skipping:  # nothing is pending while a long line is skipped
+            end = chunk.find(b"\n")
             if end < 0:
-                self._pending = b""
                 return None
             self._skipping = False
             start = end  # keep the line break: the long line becomes an empty line
             blanked.add(self.next_line)
-        cut = data.rfind(b"\n") + 1
-        if cut <= start:
-            self._pending = data[start:]
+        cut = chunk.rfind(b"\n") + 1
+        if cut == 0:
+            self._pending += chunk
             self._check_pending()
             return None
-        body = data[start:cut]
-        self._pending = data[cut:]
+        if self._pending or start or cut < len(chunk):
+            body = b"".join((self._pending, memoryview(chunk)[start:cut]))
+        else:
+            body = chunk
+        self._pending = chunk[cut:]
         first = self.next_line
         body = self._blank_long_lines(body, first, blanked)
         self.next_line = first + body.count(b"\n")

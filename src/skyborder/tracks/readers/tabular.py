@@ -13,7 +13,7 @@ line (header = line 1) or its row number and skipped.
 """
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping
 
 import numpy as np
 import pandas as pd
@@ -33,7 +33,7 @@ MAX_CSV_LINE = 1 << 20               # one CSV line; longer is one bad line
 MAX_PARQUET_BYTES = 4 << 30          # Parquet that must be held in memory (from a pipe or gzip)
 BYTES_PER_ROW = 96                   # to size CSV blocks from the batch size ...
 MIN_BLOCK_BYTES = 64 << 10           # ... within these bounds (memory: a few blocks at a time)
-MAX_BLOCK_BYTES = 8 << 20
+MAX_BLOCK_BYTES = 32 << 20
 
 
 def read_table(path: str, columns: Mapping[str, str] | str | None = None, bad: BadInput | None = None,
@@ -119,30 +119,44 @@ class _CsvHeader:
 
 def _csv_batches(source: Source, bad: BadInput, batch_rows: int, mapping: Mapping[str, str],
                  default_track: str | None) -> Iterator[pd.DataFrame]:
+    """Blocks of whole lines parsed as they come; their raw columns are gathered (zero-copy)
+    until a batch has ``batch_rows`` rows, then checked and finished at once."""
     cutter = LineCutter(source.name, bad, MAX_CSV_LINE)
     header = _CsvHeader(source.name)
     block_bytes = int(np.clip(batch_rows * BYTES_PER_ROW, MIN_BLOCK_BYTES, MAX_BLOCK_BYTES))
-    produced = False
     chunks: Iterator[bytes] = source.blocks(block_bytes)
     if b"\r" in source.head and b"\n" not in source.head:  # classic Mac OS line ends
         chunks = (chunk.replace(b"\r", b"\n") for chunk in chunks)
+    pending: list[Located] = []
+    held = 0
+    produced = False
     for block in cutter.cut(chunks):
         body = header.take(block)
-        if body is not None and body.data:
+        if body is None or not body.data:
+            continue
+        raw = read_delimited(body, header.source, bad, header.names or [], delimiter=header.delimiter)
+        pending.append(raw)
+        held += len(raw.where)
+        if held >= batch_rows:
             produced = True
-            yield _csv_tracks(body, header, bad, mapping, default_track)
+            yield to_tracks(_joined(pending), mapping, bad, default_track)
+            pending, held = [], 0
     if header.names is None:
         raise InputError(f"{source.name}: empty file or empty header line")
-    if not produced:  # a header without rows: still check that its columns are usable
-        yield _csv_tracks(LineBlock(b"", 2), header, bad, mapping, default_track)
+    if pending or not produced:  # a header without rows: still check that its columns are usable
+        yield to_tracks(_joined(pending) if pending else _no_rows(header), mapping, bad, default_track)
 
 
-def _csv_tracks(block: LineBlock, header: _CsvHeader, bad: BadInput, mapping: Mapping[str, str],
-                default_track: str | None) -> pd.DataFrame:
-    names: Sequence[str] = header.names or []
-    if block.data:
-        raw = read_delimited(block, header.source, bad, names, delimiter=header.delimiter)
-    else:
-        raw = Located({n: pa.chunked_array([], pa.string()) for n in names}, np.zeros(0, np.int64), "line",
-                      header.source)
-    return to_tracks(raw, mapping, bad, default_track)
+def _joined(parts: list[Located]) -> Located:
+    """Raw columns of consecutive blocks as one (Arrow chunks: nothing is copied)."""
+    if len(parts) == 1:
+        return parts[0]
+    first = parts[0]
+    columns = {name: pa.chunked_array([c for p in parts for c in p.columns[name].chunks], first.columns[name].type)
+               for name in first.columns}
+    return Located(columns, np.concatenate([p.where for p in parts]), first.unit, first.source)
+
+
+def _no_rows(header: _CsvHeader) -> Located:
+    return Located({n: pa.chunked_array([], pa.string()) for n in header.names or []}, np.zeros(0, np.int64),
+                   "line", header.source)
