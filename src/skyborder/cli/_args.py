@@ -19,7 +19,9 @@ def _reading_options() -> argparse.ArgumentParser:
     reading = argparse.ArgumentParser(add_help=False)
     group = reading.add_argument_group("reading tracks")
     group.add_argument("--input-format", default=None, metavar="FMT",
-                       help="force the track format instead of sniffing the content")
+                       help="force the track format instead of sniffing the content (csv, parquet, sbs, avr, "
+                            "beast, aircraft-json, readsb-trace, readsb-jsonl, traffic-json, gpx, kml, igc, "
+                            "geojson)")
     group.add_argument("--columns", default=None, metavar="MAP",
                        help="column mapping for CSV/Parquet, e.g. 'ts=time,hex=icao24,lat=lat,lng=lon'")
     group.add_argument("--tz", default=None, metavar="ZONE",
@@ -27,7 +29,9 @@ def _reading_options() -> argparse.ArgumentParser:
                             "(default UTC)")
     group.add_argument("--start-time", default=None, metavar="TIME",
                        help="AVR/Beast only: ISO-8601 UTC time of the first frame's counter zero, or of "
-                            "frames without timestamps (default now)")
+                            "the first frame without a timestamp (default now)")
+    group.add_argument("--bad-lines", default=None, metavar="FILE",
+                       help="write every rejected line/record here (stderr shows the first 50 and counts)")
     return reading
 
 
@@ -80,7 +84,8 @@ def build_parser() -> argparse.ArgumentParser:
     detect = commands.add_parser(
         "detect", help="find every passage of every track through the watched airspaces",
         parents=[reading], epilog=EXIT_CODES, formatter_class=argparse.RawDescriptionHelpFormatter)
-    detect.add_argument("tracks", nargs="+", metavar="TRACKS", help="track files (CSV, Parquet, OpenSky, ...)")
+    detect.add_argument("tracks", nargs="+", metavar="TRACKS",
+                        help="track files (CSV, Parquet, OpenSky, ...); '-' reads standard input")
     detect.add_argument("--airspace", default=None, metavar="CODES",
                         help="comma-separated ISO alpha-3 codes, or 'all' (default: all unless --zones is given)")
     detect.add_argument("--zones", action="append", default=[], metavar="FILE",
@@ -121,7 +126,8 @@ def build_parser() -> argparse.ArgumentParser:
     convert = commands.add_parser(
         "convert", help="read any track source and write the track table as CSV, Parquet or GeoJSON",
         parents=[reading], epilog=EXIT_CODES, formatter_class=argparse.RawDescriptionHelpFormatter)
-    convert.add_argument("input", metavar="IN", help="track file or folder (format sniffed from the content)")
+    convert.add_argument("input", metavar="IN",
+                         help="track file or folder (format sniffed from the content); '-' reads standard input")
     convert.add_argument("output", metavar="OUT", help="output file: .csv, .parquet or .geojson")
 
     serve = commands.add_parser(

@@ -5,6 +5,8 @@ import sys
 from argparse import Namespace
 from pathlib import Path
 
+from ..errors import BadInput, InputError
+
 EXIT_OK, EXIT_BAD_INPUT, EXIT_ERROR, EXIT_INTERNAL, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 
 
@@ -49,3 +51,15 @@ def register_filters(args: Namespace) -> dict:
                 raise InputError(f"--{name} {filters[name]!r} is not a time (give ISO-8601, e.g. 2015-11-24T07:00Z)") \
                     from None
     return filters
+
+
+def bad_input(args: Namespace) -> BadInput:
+    """The collector of rejected input for a command that reads tracks: the first 50 reports on
+    stderr, every one in the ``--bad-lines`` file when given (opened here, closed at exit)."""
+    log = None
+    if getattr(args, "bad_lines", None):
+        try:
+            log = open(args.bad_lines, "w", encoding="utf-8")  # noqa: SIM115 - lives as long as the command
+        except OSError as error:
+            raise InputError(f"cannot write {args.bad_lines}: {error.strerror or error}") from None
+    return BadInput(echo=sys.stderr, log=log)
