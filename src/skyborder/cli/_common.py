@@ -1,4 +1,4 @@
-"""What the command modules share: exit codes, output, reader options."""
+"""What the command modules share: exit codes, output, reader options, loading tracks and airspaces."""
 from __future__ import annotations
 
 import sys
@@ -21,3 +21,30 @@ def reader_options(args: Namespace) -> dict:
     """Reader options given on the command line (only those set, so every reader accepts them)."""
     given = {"tz": args.tz, "start_time": args.start_time}
     return {name: value for name, value in given.items() if value}
+
+
+def load_airspaces(args: Namespace, bad):
+    """The airspaces named by ``--airspace`` (default all embedded countries unless ``--zones`` is
+    given) and the zones of every ``--zones`` file, in the order given."""
+    from ..airspace import world
+    from ..airspace.zones import read_zones
+
+    airspaces = world.select(args.airspace or "all") if (args.airspace or not args.zones) else []
+    for zone_file in args.zones:
+        airspaces += read_zones(zone_file, bad)
+    return airspaces
+
+
+def load_tracks(paths: list[str], args: Namespace, bad):
+    """Every track file read (format sniffed unless ``--input-format``) into one track table, with
+    the nationality columns the ICAO addresses and callsigns give."""
+    import pandas as pd
+
+    from ..tracks.nationality import annotate
+    from ..tracks.readers.sniff import read_tracks
+
+    tables = [read_tracks(path, args.input_format, bad, columns=args.columns, **reader_options(args))
+              for path in paths]
+    kept = [t for t in tables if len(t)]
+    tracks = pd.concat(kept, ignore_index=True) if kept else tables[0]
+    return annotate(tracks)
