@@ -16,7 +16,7 @@ from ..detection.paths import Positions, TrackArrays, segment_table
 from ..errors import InputError
 from ..geodesy import GEOD, wrap_lon
 
-__all__ = ["TrackPositions", "positions_at", "time_nearest"]
+__all__ = ["TrackLocator", "TrackPositions", "positions_at", "time_nearest"]
 
 
 @dataclass(frozen=True)
@@ -34,6 +34,39 @@ def _fixes_of(track: pd.DataFrame) -> tuple[TrackArrays, Positions]:
     if len(arrays) and arrays.track.max() > 0:
         raise InputError(f"expected the fixes of one track, got {arrays.track.max() + 1} tracks")
     return arrays, Positions(arrays, segment_table(arrays))
+
+
+class TrackLocator:
+    """One track, ready to be asked where it was at many times (see :func:`positions_at`)."""
+
+    def __init__(self, track: pd.DataFrame):
+        self.arrays, self.pos = _fixes_of(track)
+
+    def at(self, times: pd.DatetimeIndex | pd.Series) -> TrackPositions:
+        """Where the track was at each of ``times`` (see :func:`positions_at`)."""
+        times = pd.DatetimeIndex(times)
+        times = times.tz_localize("UTC") if times.tz is None else times.tz_convert("UTC")
+        arrays, pos = self.arrays, self.pos
+        n = len(arrays)
+        nan = np.full(len(times), np.nan)
+        if n == 0:
+            return TrackPositions(times, nan, nan.copy(), nan.copy())
+        q = np.asarray((times - arrays.t0).total_seconds(), dtype=float)
+        if n == 1:
+            at = q == arrays.t[0]
+            return TrackPositions(times, np.where(at, arrays.lon[0], np.nan), np.where(at, arrays.lat[0], np.nan),
+                                  np.where(at, arrays.alt[0], np.nan))
+        t = arrays.t
+        j = np.clip(np.searchsorted(t, q, side="right") - 1, 0, n - 2)
+        span = t[j + 1] - t[j]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            frac = np.where(span > 0, np.clip((q - t[j]) / span, 0.0, 1.0), 0.0)
+        s = frac * pos.seg_len[j]
+        lon, lat = pos.point(j, s)
+        alt = pos.alt(j, s)
+        outside = (q < t[0]) | (q > t[-1])
+        return TrackPositions(times, np.where(outside, np.nan, wrap_lon(lon)), np.where(outside, np.nan, lat),
+                              np.where(outside, np.nan, alt))
 
 
 def positions_at(track: pd.DataFrame, times: pd.DatetimeIndex | pd.Series) -> TrackPositions:
@@ -60,29 +93,7 @@ def positions_at(track: pd.DataFrame, times: pd.DatetimeIndex | pd.Series) -> Tr
     >>> round(float(p.lon[0]), 9), float(p.alt_m[0]), bool(np.isnan(p.lon[1]))
     (0.5, 1500.0, True)
     """
-    times = pd.DatetimeIndex(times)
-    times = times.tz_localize("UTC") if times.tz is None else times.tz_convert("UTC")
-    arrays, pos = _fixes_of(track)
-    n = len(arrays)
-    nan = np.full(len(times), np.nan)
-    if n == 0:
-        return TrackPositions(times, nan, nan.copy(), nan.copy())
-    q = np.asarray((times - arrays.t0).total_seconds(), dtype=float)
-    if n == 1:
-        at = q == arrays.t[0]
-        return TrackPositions(times, np.where(at, arrays.lon[0], np.nan), np.where(at, arrays.lat[0], np.nan),
-                              np.where(at, arrays.alt[0], np.nan))
-    t = arrays.t
-    j = np.clip(np.searchsorted(t, q, side="right") - 1, 0, n - 2)
-    span = t[j + 1] - t[j]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        frac = np.where(span > 0, np.clip((q - t[j]) / span, 0.0, 1.0), 0.0)
-    s = frac * pos.seg_len[j]
-    lon, lat = pos.point(j, s)
-    alt = pos.alt(j, s)
-    outside = (q < t[0]) | (q > t[-1])
-    return TrackPositions(times, np.where(outside, np.nan, wrap_lon(lon)), np.where(outside, np.nan, lat),
-                          np.where(outside, np.nan, alt))
+    return TrackLocator(track).at(times)
 
 
 def time_nearest(track: pd.DataFrame, lon: float, lat: float, samples_per_leg: int = 64) -> pd.Timestamp:

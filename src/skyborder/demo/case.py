@@ -20,6 +20,7 @@ from ..detection.engine import detect
 from ..geodesy import GEOD
 from ..report import export
 from ..report.radar_map import MapLabel, RadarMap, draw_radar_map, hms
+from ..report.text import markdown_table as table
 from ..units import FOOT_M, NAUTICAL_MILE_M, STATUTE_MILE_M
 from . import evidence as demo_data
 from .reconstruct import RU_OFFSET_M
@@ -119,19 +120,6 @@ def _passage(passages: pd.DataFrame, track_id: str, status: str | None = None) -
     if status is not None:
         rows = rows[rows["status"] == status]
     return rows.iloc[0] if len(rows) else None
-
-
-def table(headers: list[str], rows: list[list[str]], right: set[int] = frozenset()) -> str:
-    """An aligned Markdown pipe table (columns in ``right`` right-aligned)."""
-    widths = [max(len(str(c)) for c in col) for col in zip(headers, *rows)]
-
-    def line(cells):
-        return "| " + " | ".join(str(c).rjust(w) if i in right else str(c).ljust(w)
-                                 for i, (c, w) in enumerate(zip(cells, widths))) + " |"
-
-    rule = "|" + "|".join(("-" * (w + 1) + ":") if i in right else ("-" * (w + 2))
-                          for i, w in enumerate(widths)) + "|"
-    return "\n".join([line(headers), rule, *(line(r) for r in rows)])
 
 
 def _km(metres: float, digits: int = 2) -> str:
