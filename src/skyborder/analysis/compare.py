@@ -83,9 +83,9 @@ def mean_separation(a: TrackLocator, b: TrackLocator, times: pd.DatetimeIndex,
     pb = b.at(pd.DatetimeIndex(pd.to_datetime(shifted, utc=True)))
     lon_a, lat_a = np.tile(pa.lon, len(offsets_s)), np.tile(pa.lat, len(offsets_s))
     ok = np.isfinite(lon_a) & np.isfinite(pb.lon)
-    dist = np.full(len(shifted), np.nan)
-    dist[ok] = GEOD.inv(lon_a[ok], lat_a[ok], pb.lon[ok], pb.lat[ok])[2]
-    dist = dist.reshape(len(offsets_s), len(times))
+    flat = np.full(len(shifted), np.nan)
+    flat[ok] = GEOD.inv(lon_a[ok], lat_a[ok], pb.lon[ok], pb.lat[ok])[2]
+    dist = flat.reshape(len(offsets_s), len(times))
     counts = np.isfinite(dist).sum(axis=1)
     return np.where(counts > 0, np.nansum(dist, axis=1) / np.maximum(counts, 1), np.nan), counts
 

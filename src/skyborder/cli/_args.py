@@ -169,6 +169,7 @@ def _analysis_commands(commands, reading: argparse.ArgumentParser, watching: arg
                         help="grid step of the boundary raster and of the paths' samples (default 10)")
     claims.add_argument("--format", choices=("table", "json"), default="table")
     claims.add_argument("--output", "-o", metavar="FILE", help="write the text here instead of standard output")
+    claims.add_argument("--map", metavar="FILE", help="also draw the candidate paths (.png or .svg)")
 
     coverage = commands.add_parser(
         "coverage", help="which stretches of a border sensor sites can see at an altitude (4/3-Earth horizon, "
