@@ -9,6 +9,7 @@ densified to <= ``DENSIFY_DEG`` before projecting, so they stay true to < 1 m.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 import pyproj
@@ -22,6 +23,12 @@ __all__ = ["LocalPlane"]
 DENSIFY_DEG = 0.002
 
 
+@lru_cache(maxsize=256)
+def _transformer(lon0: float, lat0: float) -> pyproj.Transformer:
+    crs = pyproj.CRS.from_proj4(f"+proj=aeqd +lat_0={lat0} +lon_0={lon0} +datum=WGS84 +units=m +no_defs")
+    return pyproj.Transformer.from_crs("EPSG:4326", crs, always_xy=True)
+
+
 @dataclass(frozen=True)
 class LocalPlane:
     """The AEQD plane (metres, x east, y north) centred on ``(lon0, lat0)`` (degrees)."""
@@ -30,14 +37,9 @@ class LocalPlane:
     lat0: float
 
     @property
-    def crs(self) -> pyproj.CRS:
-        return pyproj.CRS.from_proj4(f"+proj=aeqd +lat_0={self.lat0} +lon_0={self.lon0} +datum=WGS84 "
-                                     "+units=m +no_defs")
-
-    @property
     def forward(self) -> pyproj.Transformer:
         """lon/lat degrees -> plane metres (``always_xy``)."""
-        return pyproj.Transformer.from_crs("EPSG:4326", self.crs, always_xy=True)
+        return _transformer(self.lon0, self.lat0)
 
     def to_plane(self, lon, lat) -> tuple[np.ndarray, np.ndarray]:
         """Plane metres of lon/lat degrees."""
