@@ -22,7 +22,8 @@ import shapely
 from skyborder.airspace import world
 from skyborder.demo import evidence as demo_data
 from skyborder.demo import reconstruct
-from skyborder.demo.case import position_at, run_demo
+from skyborder.demo.case import run_demo
+from skyborder.tracks.positions import position_at
 
 GEOD = pyproj.Geod(ellps="WGS84")
 DATA = Path(demo_data.__file__).parent / "data"

@@ -1,9 +1,12 @@
 """Custom zones from GeoJSON (RFC 7946): a FeatureCollection, one Feature or a bare geometry.
 
 Each Polygon or MultiPolygon feature is one zone. Properties: ``name`` (else ``zone-<index>``,
-the 0-based feature index), ``floor_m`` and ``ceiling_m`` (numbers, metres above mean sea
-level; missing or null = unlimited, ``-inf`` / ``inf``), ``label`` (optional text); all
-properties are kept in ``Airspace.properties``.
+the 0-based feature index), ``floor_m`` and ``ceiling_m`` (numbers, metres; missing or null =
+unlimited, ``-inf`` / ``inf``), ``floor_ref`` and ``ceiling_ref`` (what each is measured from:
+``"AMSL"`` true altitude, the default; ``"FL"`` pressure altitude, e.g. FL95 = 2895.6 m;
+``"AGL"`` height above the ground; ``"SFC"`` the surface, its value 0 or missing; case does
+not matter), ``label`` (optional text); all properties are kept in
+``Airspace.properties``.
 
 Edges are straight lines in lon/lat as RFC 7946 says; they are not densified. Coordinates are
 kept exactly as given: a zone across the antimeridian may be written with longitudes beyond
@@ -22,7 +25,7 @@ import numpy as np
 import shapely
 
 from ..errors import BadInput, InputError
-from .model import Airspace
+from .model import VERTICAL_REFERENCES, Airspace
 from .shapes import read_bytes, repair
 
 AREAL_TYPES = ("Polygon", "MultiPolygon")
@@ -61,7 +64,9 @@ def parse_geojson_zones(data: str | bytes, source: str, bad: BadInput | None = N
 
 def _features(doc: object, source: str) -> list:
     """The features of a document; a bare geometry counts as one feature without properties."""
-    kind = doc.get("type") if isinstance(doc, dict) else None
+    if not isinstance(doc, dict):
+        raise InputError(f"{source}: not a GeoJSON FeatureCollection, Feature or geometry")
+    kind = doc.get("type")
     if kind == "FeatureCollection":
         features = doc.get("features")
         if not isinstance(features, list):
@@ -82,7 +87,8 @@ def _zone(feature: object, index: int, source: str, bad: BadInput) -> Airspace |
     if not isinstance(props, dict):
         raise ValueError("'properties' is not an object")
     geometry = feature.get("geometry")
-    kind = geometry.get("type") if isinstance(geometry, dict) else None
+    geometry = geometry if isinstance(geometry, dict) else {}
+    kind = geometry.get("type")
     if kind not in AREAL_TYPES:
         bad.report(source, f"feature {index}", f"geometry {kind or 'missing'} is not a Polygon or MultiPolygon",
                    kind="non-areal GeoJSON feature")
@@ -102,14 +108,19 @@ def _zone(feature: object, index: int, source: str, bad: BadInput) -> Airspace |
     if repaired:
         bad.report(source, f"feature {index}", "invalid polygon repaired (make_valid linework, areal part kept)",
                    kind="repaired GeoJSON polygon")
-    floor, ceiling = _limit(props, "floor_m", -math.inf), _limit(props, "ceiling_m", math.inf)
+    floor_ref, ceiling_ref = _reference(props, "floor_ref"), _reference(props, "ceiling_ref")
+    floor = _limit(props, "floor_m", 0.0 if floor_ref == "SFC" else -math.inf)
+    ceiling = _limit(props, "ceiling_m", 0.0 if ceiling_ref == "SFC" else math.inf)
+    for key, value, ref in (("floor_m", floor, floor_ref), ("ceiling_m", ceiling, ceiling_ref)):
+        if ref == "SFC" and value != 0.0:
+            raise ValueError(f"{key} {value} with reference SFC: the surface is 0 (or leave {key} out)")
     if floor >= ceiling:
         raise ValueError(f"floor_m {floor} is not below ceiling_m {ceiling}")
     name = props.get("name")
     label = props.get("label")
     return Airspace(
         name=str(name) if name not in (None, "") else f"zone-{index}",
-        geometry=geom, floor_m=floor, ceiling_m=ceiling,
+        geometry=geom, floor_m=floor, ceiling_m=ceiling, floor_ref=floor_ref, ceiling_ref=ceiling_ref,
         label=label if isinstance(label, str) else "", kind="zone",
         source=f"{source}#feature {index}", properties=dict(props))
 
@@ -122,6 +133,16 @@ def _limit(props: dict, key: str, unlimited: float) -> float:
     if not _is_number(value):
         raise ValueError(f"{key} must be a number of metres, got {value!r}")
     return float(value)
+
+
+def _reference(props: dict, key: str) -> str:
+    """A limit's reference (one of VERTICAL_REFERENCES); missing or null means AMSL."""
+    value = props.get(key)
+    if value is None:
+        return "AMSL"
+    if not isinstance(value, str) or value.strip().upper() not in VERTICAL_REFERENCES:
+        raise ValueError(f"{key} must be one of {', '.join(VERTICAL_REFERENCES)}, got {value!r}")
+    return value.strip().upper()
 
 
 def _polygons(coords: object, kind: str) -> list[list[np.ndarray]]:

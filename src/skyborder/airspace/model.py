@@ -6,15 +6,27 @@ from dataclasses import dataclass, field
 
 import shapely
 
+__all__ = ["VERTICAL_REFERENCES", "Airspace"]
+
+#: What a vertical limit is measured from (``Airspace.floor_ref`` / ``ceiling_ref``):
+#: ``FL`` a flight level, i.e. pressure altitude on the standard atmosphere (1013.25 hPa);
+#: ``AMSL`` true altitude above mean sea level; ``AGL`` height above the ground;
+#: ``SFC`` the surface itself (``GND``), whatever its elevation.
+VERTICAL_REFERENCES = ("FL", "AMSL", "AGL", "SFC")
+
 
 @dataclass(frozen=True)
 class Airspace:
     """One airspace: a country's sovereign airspace or a custom zone.
 
     ``geometry`` is a shapely Polygon or MultiPolygon in lon/lat degrees (WGS84) whose edges are
-    straight lines in lon/lat. ``floor_m`` / ``ceiling_m`` are altitudes in metres above mean
-    sea level (``-inf`` / ``inf`` when unlimited). ``name`` is the ``airspace`` value in results
-    (ISO alpha-3 code for countries, the zone name for custom zones).
+    straight lines in lon/lat. ``floor_m`` / ``ceiling_m`` are the vertical limits in metres
+    (``-inf`` / ``inf`` when unlimited), each measured in its own reference ``floor_ref`` /
+    ``ceiling_ref`` (one of VERTICAL_REFERENCES, default ``AMSL``): FL95 is ``floor_m`` 2895.6
+    (9,500 ft of pressure altitude) with ``floor_ref`` ``"FL"``; the surface is ``0`` with
+    ``"SFC"``. Detection compares each limit with the altitude of its own reference (see
+    ``detection.vertical``). ``name`` is the ``airspace`` value in results (ISO alpha-3 code for
+    countries, the zone name for custom zones).
     """
 
     name: str
@@ -26,6 +38,13 @@ class Airspace:
     sovereign: str | None = None  # for a dependency lying inside its sovereign's feature
     source: str = ""  # file (and line) it was read from, for messages
     properties: dict = field(default_factory=dict, compare=False, hash=False)
+    floor_ref: str = "AMSL"
+    ceiling_ref: str = "AMSL"
+
+    def __post_init__(self) -> None:
+        for ref in (self.floor_ref, self.ceiling_ref):
+            if ref not in VERTICAL_REFERENCES:
+                raise ValueError(f"vertical reference {ref!r} is not one of {', '.join(VERTICAL_REFERENCES)}")
 
     @property
     def has_vertical_limits(self) -> bool:

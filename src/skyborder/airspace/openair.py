@@ -17,11 +17,13 @@ centre, the radius changes linearly with azimuth. A ``DA`` arc whose start and e
 equal is a full circle. Longitudes are made continuous along the outline, so a zone across
 the antimeridian has longitudes beyond ±180.
 
-Vertical limits, in metres above mean sea level: ``FL95`` is pressure altitude 9500 ft on the
-standard atmosphere, taken as 9500 ft of altitude (no QNH correction); ``3500ft`` / ``3500 ft
-AMSL`` / ``MSL``, ``1000m``; a bare number is feet (OpenAir's unit); ``GND`` / ``SFC`` are 0 m.
-Terrain is not modelled: heights above ground (``AGL``) are read as heights above mean sea level.
-``UNL`` / ``UNLIM`` / ``UNLTD`` are unlimited (``inf``). A missing ``AL`` / ``AH`` is unlimited.
+Vertical limits, in metres, each with its reference (``Airspace.floor_ref`` / ``ceiling_ref``,
+see :func:`limit_reference`): ``FL95`` is 9500 ft of pressure altitude (reference ``FL``, compared
+with barometric altitude); ``3500ft`` / ``3500 ft AMSL`` / ``MSL`` / ``ALT``, ``1000m`` are true
+altitude (``AMSL``); ``1000ft AGL`` / ``AGND`` / ``ASFC`` / ``GND`` are heights above the ground
+(``AGL``); ``5500ft STD`` is pressure altitude (``FL``); a bare number is feet (OpenAir's unit);
+``GND`` / ``SFC`` alone are the surface (0 m, ``SFC``). ``UNL`` / ``UNLIM`` / ``UNLTD`` are
+unlimited (``inf``). A missing ``AL`` / ``AH`` is unlimited.
 """
 from __future__ import annotations
 
@@ -52,6 +54,7 @@ _FLIGHT_LEVEL = re.compile(r"FL\s*(\d+(?:\.\d*)?)", re.ASCII)
 _HEIGHT = re.compile(r"(\d+(?:\.\d*)?)\s*(FT|F|M)?\s*(AMSL|MSL|ALT|AGL|AGND|ASFC|GND|SFC|STD)?", re.ASCII)
 _GROUND = {"GND", "SFC", "GROUND"}
 _UNLIMITED = {"UNL", "UNLIM", "UNLTD", "UNLIMITED"}
+_SUFFIX_REFERENCE = {"STD": "FL", "AGL": "AGL", "AGND": "AGL", "ASFC": "AGL", "GND": "AGL", "SFC": "AGL"}
 
 
 def read_openair(path: str | PathLike, bad: BadInput | None = None) -> list[Airspace]:
@@ -115,7 +118,8 @@ def parse_coordinate(text: str) -> tuple[float, float]:
 
 
 def parse_limit(text: str) -> float:
-    """A vertical limit in metres above mean sea level (see the module notes); ValueError if unknown."""
+    """A vertical limit in metres in its own reference (see the module notes and
+    :func:`limit_reference`); ValueError if unknown."""
     value = " ".join(text.upper().split())
     if value in _GROUND:
         return 0.0
@@ -127,6 +131,24 @@ def parse_limit(text: str) -> float:
         number, unit = float(match.group(1)), match.group(2)
         return number if unit == "M" else number * FOOT_M
     raise ValueError(f"unrecognised altitude {text.strip()!r}")
+
+
+def limit_reference(text: str) -> str:
+    """What a vertical limit is measured from: ``FL``, ``AMSL``, ``AGL`` or ``SFC``
+    (``airspace.model.VERTICAL_REFERENCES``); ``AMSL`` for unlimited and unrecognised text.
+
+    Examples
+    --------
+    >>> [limit_reference(t) for t in ("FL95", "2500ft MSL", "1000 ft AGL", "GND", "5500ft STD", "3500")]
+    ['FL', 'AMSL', 'AGL', 'SFC', 'FL', 'AMSL']
+    """
+    value = " ".join(text.upper().split())
+    if value in _GROUND:
+        return "SFC"
+    if _FLIGHT_LEVEL.fullmatch(value):
+        return "FL"
+    match = _HEIGHT.fullmatch(value)
+    return _SUFFIX_REFERENCE.get(match.group(3) or "", "AMSL") if match else "AMSL"
 
 
 def arc_points(lon: float, lat: float, start_az: float, sweep_deg: float,
@@ -156,6 +178,8 @@ class _Block:
     ceiling_text: str = ""
     floor_m: float = -math.inf
     ceiling_m: float = math.inf
+    floor_ref: str = "AMSL"
+    ceiling_ref: str = "AMSL"
     centre: tuple[float, float] | None = None
     clockwise: bool = True
     pieces: list[np.ndarray] = field(default_factory=list)
@@ -172,11 +196,11 @@ def _set_name(block: _Block, arg: str) -> None:
 
 
 def _set_floor(block: _Block, arg: str) -> None:
-    block.floor_m, block.floor_text = parse_limit(arg), arg.strip()
+    block.floor_m, block.floor_text, block.floor_ref = parse_limit(arg), arg.strip(), limit_reference(arg)
 
 
 def _set_ceiling(block: _Block, arg: str) -> None:
-    block.ceiling_m, block.ceiling_text = parse_limit(arg), arg.strip()
+    block.ceiling_m, block.ceiling_text, block.ceiling_ref = parse_limit(arg), arg.strip(), limit_reference(arg)
 
 
 def _set_variable(block: _Block, arg: str) -> None:
@@ -262,7 +286,8 @@ def _finish(block: _Block | None, zones: list[Airspace], source: str, bad: BadIn
                    "areal part kept)", kind="repaired OpenAir outline")
     zones.append(Airspace(
         name=block.name or f"zone-{block.ordinal}", geometry=geometry,
-        floor_m=block.floor_m, ceiling_m=block.ceiling_m, kind="zone", source=f"{source}:{block.line}",
+        floor_m=block.floor_m, ceiling_m=block.ceiling_m, floor_ref=block.floor_ref, ceiling_ref=block.ceiling_ref,
+        kind="zone", source=f"{source}:{block.line}",
         properties={"class": block.airspace_class, "floor": block.floor_text, "ceiling": block.ceiling_text}))
 
 
@@ -287,7 +312,7 @@ def _position(lat_text: str, ns: str | None, lon_text: str, ew: str | None) -> t
     if (ns is None) != (ew is None):
         raise ValueError("give both hemisphere letters or neither")
     lat, lon = _degrees(lat_text), _degrees(lon_text)
-    if ns is not None:
+    if ns is not None and ew is not None:
         if lat_text[0] in "+-" or lon_text[0] in "+-":
             raise ValueError("a sign and a hemisphere letter together")
         lat = -lat if ns.upper() == "S" else lat

@@ -1,9 +1,9 @@
-"""Positions along one recorded track at given times, and the time at which it passes a point.
+"""Where one recorded track was at given times (NaN outside its time span, altitude too), and the
+time at which it passes nearest to a point.
 
-The geometry is the project's convention (README "Geometry conventions"): between two fixes the
-aircraft follows the WGS84 geodesic, time and altitude linear in distance along it. The work is
-done by ``detection.paths`` (the engine's own positions), so a map, a comparison and a passage
-agree to the last bit.
+The positions are those of ``tracks.positions.position_at`` (the project's convention: the WGS84
+geodesic between fixes, distance and altitude linear in time); this module adds what analyses need
+on top: no clamping beyond the track's ends, and the altitude.
 """
 from __future__ import annotations
 
@@ -12,11 +12,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ..detection.paths import Positions, TrackArrays, segment_table
-from ..errors import InputError
-from ..geodesy import GEOD, wrap_lon
+from ..geodesy import GEOD
+from ..tracks.positions import position_at
 
-__all__ = ["TrackLocator", "TrackPositions", "positions_at", "time_nearest"]
+__all__ = ["TrackPositions", "positions_at", "time_nearest"]
 
 
 @dataclass(frozen=True)
@@ -29,44 +28,9 @@ class TrackPositions:
     alt_m: np.ndarray
 
 
-def _fixes_of(track: pd.DataFrame) -> tuple[TrackArrays, Positions]:
-    arrays = TrackArrays.from_table(track)
-    if len(arrays) and arrays.track.max() > 0:
-        raise InputError(f"expected the fixes of one track, got {arrays.track.max() + 1} tracks")
-    return arrays, Positions(arrays, segment_table(arrays))
-
-
-class TrackLocator:
-    """One track, ready to be asked where it was at many times (see :func:`positions_at`)."""
-
-    def __init__(self, track: pd.DataFrame):
-        self.arrays, self.pos = _fixes_of(track)
-
-    def at(self, times: pd.DatetimeIndex | pd.Series) -> TrackPositions:
-        """Where the track was at each of ``times`` (see :func:`positions_at`)."""
-        times = pd.DatetimeIndex(times)
-        times = times.tz_localize("UTC") if times.tz is None else times.tz_convert("UTC")
-        arrays, pos = self.arrays, self.pos
-        n = len(arrays)
-        nan = np.full(len(times), np.nan)
-        if n == 0:
-            return TrackPositions(times, nan, nan.copy(), nan.copy())
-        q = np.asarray((times - arrays.t0).total_seconds(), dtype=float)
-        if n == 1:
-            at = q == arrays.t[0]
-            return TrackPositions(times, np.where(at, arrays.lon[0], np.nan), np.where(at, arrays.lat[0], np.nan),
-                                  np.where(at, arrays.alt[0], np.nan))
-        t = arrays.t
-        j = np.clip(np.searchsorted(t, q, side="right") - 1, 0, n - 2)
-        span = t[j + 1] - t[j]
-        with np.errstate(divide="ignore", invalid="ignore"):
-            frac = np.where(span > 0, np.clip((q - t[j]) / span, 0.0, 1.0), 0.0)
-        s = frac * pos.seg_len[j]
-        lon, lat = pos.point(j, s)
-        alt = pos.alt(j, s)
-        outside = (q < t[0]) | (q > t[-1])
-        return TrackPositions(times, np.where(outside, np.nan, wrap_lon(lon)), np.where(outside, np.nan, lat),
-                              np.where(outside, np.nan, alt))
+def _utc(times) -> pd.DatetimeIndex:
+    times = pd.DatetimeIndex(times)
+    return (times.tz_localize("UTC") if times.tz is None else times.tz_convert("UTC")).as_unit("ns")
 
 
 def positions_at(track: pd.DataFrame, times: pd.DatetimeIndex | pd.Series) -> TrackPositions:
@@ -75,52 +39,57 @@ def positions_at(track: pd.DataFrame, times: pd.DatetimeIndex | pd.Series) -> Tr
     Parameters
     ----------
     track : DataFrame
-        The fixes of one track (a track table).
+        The fixes of one track (``time``, ``lat``, ``lon``, optionally ``alt_m``), sorted by time.
     times : DatetimeIndex
         UTC times (naive times are read as UTC).
 
     Returns
     -------
     TrackPositions
-        lon, lat (deg) and pressure altitude (m) along the geodesic between the fixes around each
-        time, distance and altitude linear in time; NaN before the first fix and after the last.
+        lon, lat (deg) and pressure altitude (m); NaN before the first fix and after the last.
 
     Examples
     --------
-    >>> track = pd.DataFrame({"time": ["2020-01-01T00:00:00Z", "2020-01-01T00:01:40Z"], "track_id": "A",
+    >>> track = pd.DataFrame({"time": pd.to_datetime(["2020-01-01T00:00:00Z", "2020-01-01T00:01:40Z"]),
     ...                       "lat": [0.0, 0.0], "lon": [0.0, 1.0], "alt_m": [1000.0, 2000.0]})
     >>> p = positions_at(track, pd.DatetimeIndex(["2020-01-01T00:00:50Z", "2020-01-01T00:02:00Z"]))
     >>> round(float(p.lon[0]), 9), float(p.alt_m[0]), bool(np.isnan(p.lon[1]))
     (0.5, 1500.0, True)
     """
-    return TrackLocator(track).at(times)
+    times = _utc(times)
+    nan = np.full(len(times), np.nan)
+    if track.empty:
+        return TrackPositions(times, nan, nan.copy(), nan.copy())
+    fix_times = _utc(track["time"])
+    lon, lat = position_at(track.assign(time=fix_times), times)
+    q, t = times.asi8, fix_times.asi8
+    outside = (q < t[0]) | (q > t[-1])
+    alt = np.asarray(track["alt_m"], float) if "alt_m" in track else np.full(len(track), np.nan)
+    alt_q = np.interp(q.astype(float), t.astype(float), alt) if len(t) > 1 else np.full(len(q), alt[0])
+    return TrackPositions(times, np.where(outside, np.nan, lon), np.where(outside, np.nan, lat),
+                          np.where(outside, np.nan, alt_q))
 
 
 def time_nearest(track: pd.DataFrame, lon: float, lat: float, samples_per_leg: int = 64) -> pd.Timestamp:
-    """The time at which one track passes nearest to a point (to ``1 / samples_per_leg`` of a leg).
+    """The time at which one track passes nearest to a point, to ``1 / samples_per_leg`` of a leg.
 
     Parameters
     ----------
     track : DataFrame
-        The fixes of one track, or a passage's inside path as a table (``time``, ``lon``, ``lat``).
+        The fixes of one track, or a passage's inside path (``time``, ``lon``, ``lat``).
     lon, lat : float
         The point (deg), e.g. a passage's point of maximum depth, which lies on the path.
-    samples_per_leg : int
-        Points tried along each geodesic leg.
 
     Returns
     -------
     Timestamp
         UTC; NaT for an empty track.
     """
-    frame = track if "track_id" in track else track.assign(track_id="path")
-    arrays, pos = _fixes_of(frame)
-    if len(arrays) == 0:
+    if track.empty:
         return pd.NaT
-    fix = np.repeat(np.arange(max(len(arrays) - 1, 1)), samples_per_leg + 1)
-    frac = np.tile(np.linspace(0.0, 1.0, samples_per_leg + 1), max(len(arrays) - 1, 1))
-    s = frac * pos.seg_len[fix]
-    plon, plat = pos.point(fix, s)
-    _, _, dist = GEOD.inv(plon, plat, np.full(len(plon), lon), np.full(len(plat), lat))
-    best = int(np.argmin(dist))
-    return arrays.timestamps(np.array([pos.time(fix[best:best + 1], s[best:best + 1])[0]]))[0]
+    t = _utc(track["time"]).asi8.astype(float)
+    grid = np.interp(np.arange((len(t) - 1) * samples_per_leg + 1) / samples_per_leg, np.arange(len(t)), t)
+    when = pd.to_datetime(np.round(grid).astype(np.int64), utc=True)
+    plon, plat = position_at(track.assign(time=_utc(track["time"])), pd.DatetimeIndex(when))
+    dist = GEOD.inv(plon, plat, np.full(len(plon), lon), np.full(len(plat), lat))[2]
+    return when[int(np.argmin(dist))]

@@ -22,7 +22,7 @@ from ..detection.engine import detect
 from ..errors import InputError
 from ..geodesy import GEOD
 from ..tracks import schema
-from .along import TrackLocator, TrackPositions
+from .along import TrackPositions, positions_at
 
 __all__ = ["Comparison", "compare_tracks", "mean_separation"]
 
@@ -72,15 +72,15 @@ def common_times(a: pd.DataFrame, b: pd.DataFrame, step_s: float) -> pd.Datetime
     return pd.date_range(first, end, freq=step, tz="UTC") if first <= end else pd.DatetimeIndex([start])
 
 
-def mean_separation(a: TrackLocator, b: TrackLocator, times: pd.DatetimeIndex,
+def mean_separation(a: pd.DataFrame, b: pd.DataFrame, times: pd.DatetimeIndex,
                     offsets_s: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Mean distance (m) between A at ``times`` and B at ``times - offset`` for each offset (s),
     over the times where both are defined (NaN when there are none), and how many times that is."""
     offsets_s = np.atleast_1d(np.asarray(offsets_s, float))
     shifted = (np.repeat(times.asi8[None, :], len(offsets_s), axis=0)
                - np.round(offsets_s[:, None] * 1e9).astype(np.int64)).ravel()
-    pa = a.at(times)
-    pb = b.at(pd.DatetimeIndex(pd.to_datetime(shifted, utc=True)))
+    pa = positions_at(a, times)
+    pb = positions_at(b, pd.DatetimeIndex(pd.to_datetime(shifted, utc=True)))
     lon_a, lat_a = np.tile(pa.lon, len(offsets_s)), np.tile(pa.lat, len(offsets_s))
     ok = np.isfinite(lon_a) & np.isfinite(pb.lon)
     flat = np.full(len(shifted), np.nan)
@@ -90,7 +90,7 @@ def mean_separation(a: TrackLocator, b: TrackLocator, times: pd.DatetimeIndex,
     return np.where(counts > 0, np.nansum(dist, axis=1) / np.maximum(counts, 1), np.nan), counts
 
 
-def best_offset(a: TrackLocator, b: TrackLocator, times: pd.DatetimeIndex,
+def best_offset(a: pd.DataFrame, b: pd.DataFrame, times: pd.DatetimeIndex,
                 max_shift_s: float) -> tuple[float, float]:
     """The clock offset (s) in ``[-max_shift_s, max_shift_s]`` that minimises the mean separation
     over ``times``, and that separation (m): a grid search then golden-section refinement."""
@@ -162,13 +162,12 @@ def compare_tracks(a: pd.DataFrame, b: pd.DataFrame, airspaces: Sequence[Airspac
     a = a.assign(track_id=LABELS[0])
     b = b.assign(track_id=LABELS[1])
     times = common_times(a, b, step_s)
-    locate_a, locate_b = TrackLocator(a), TrackLocator(b)
-    pa, pb = locate_a.at(times), locate_b.at(times)
+    pa, pb = positions_at(a, times), positions_at(b, times)
     separation = GEOD.inv(pa.lon, pa.lat, pb.lon, pb.lat)[2] if len(times) else np.zeros(0)
     if max_shift_s > 0:
         span_s = (a["time"].max() - a["time"].min()).total_seconds()
-        offset, offset_sep = best_offset(locate_a, locate_b,
-                                         common_times(a, a, max(step_s, span_s / MAX_SEARCH_TIMES)), max_shift_s)
+        offset, offset_sep = best_offset(a, b, common_times(a, a, max(step_s, span_s / MAX_SEARCH_TIMES)),
+                                         max_shift_s)
     else:
         offset, offset_sep = 0.0, float(np.mean(separation)) if len(separation) else math.nan
     both = pd.concat([a, b], ignore_index=True)

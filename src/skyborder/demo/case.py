@@ -26,11 +26,11 @@ from ..report.text import clock as _time
 from ..report.text import km
 from ..report.text import km as _km
 from ..report.text import markdown_table as table
+from ..tracks.positions import position_at
 from ..units import FOOT_M, NAUTICAL_MILE_M, STATUTE_MILE_M
 from . import evidence as demo_data
 from .reconstruct import RU_OFFSET_M
 
-EPOCH = pd.Timestamp(0, tz="UTC")
 SU24_CRUISE_KMH = 960.0  # the KU Leuven physicists' figure
 CLAIMS_RADIUS_M = 5_000.0  # entry points of candidate paths within this distance of the salient's tip
 WARNING_REACH_M = 200_000.0  # report the distance to TUR at every warning, however far
@@ -266,17 +266,3 @@ def _warnings_table(tracks: pd.DataFrame, watched) -> str:
             f"{wlat:.4f} N {wlon:.4f} E (20° true, 26 NM from Hmeymim along the WGS84 geodesic).\n\n"
             + table(["#", "time", "lat", "lon", "to TUR border km", "to warned position km"], rows,
                     right={0, 2, 3, 4, 5}))
-
-
-def position_at(track: pd.DataFrame, times: pd.DatetimeIndex) -> tuple[np.ndarray, np.ndarray]:
-    """lon, lat degrees of one track at given times: along the geodesic between the fixes around each
-    time, distance linear in time (times outside the track are clamped to its ends)."""
-    t = ((track["time"] - EPOCH) / pd.Timedelta(seconds=1)).to_numpy()
-    q = np.asarray((times - EPOCH) / pd.Timedelta(seconds=1))
-    q = np.clip(q, t[0], t[-1])
-    i = np.clip(np.searchsorted(t, q, side="right") - 1, 0, len(t) - 2)
-    lon, lat = track["lon"].to_numpy(), track["lat"].to_numpy()
-    az, _, d = GEOD.inv(lon[i], lat[i], lon[i + 1], lat[i + 1])
-    f = (q - t[i]) / (t[i + 1] - t[i])
-    plon, plat, _ = GEOD.fwd(lon[i], lat[i], az, d * f)
-    return np.asarray(plon), np.asarray(plat)

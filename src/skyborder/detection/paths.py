@@ -21,9 +21,11 @@ class TrackArrays:
     t0: pd.Timestamp
     lon: np.ndarray
     lat: np.ndarray
-    alt: np.ndarray
+    alt: np.ndarray  # pressure (barometric) altitude, m (NaN unknown)
     first: np.ndarray  # first fix index of each fix's track
     last: np.ndarray  # last fix index of each fix's track
+    geo_alt: np.ndarray  # geometric (GNSS) altitude, m (NaN unknown)
+    on_ground: np.ndarray  # bool: reported on the surface
 
     @classmethod
     def from_table(cls, tracks: pd.DataFrame) -> TrackArrays:
@@ -36,13 +38,16 @@ class TrackArrays:
         t0 = int(ns.min()) if len(ns) else 0
         n = len(codes)
         starts = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]]) if n else np.zeros(0, np.int64)
-        ends = np.r_[starts[1:], n] - 1
+        ends = np.r_[starts[1:], n][:len(starts)] - 1
         lengths = np.diff(np.r_[starts, n])
-        alt = table["alt_m"].to_numpy(dtype=float) if "alt_m" in table else np.full(n, np.nan)
+        alt, geo_alt = (table[c].to_numpy(dtype=float) if c in table else np.full(n, np.nan)
+                        for c in ("alt_m", "geo_alt_m"))
+        on_ground = table["on_ground"].astype("boolean").fillna(False).to_numpy(dtype=bool) \
+            if "on_ground" in table else np.zeros(n, bool)
         return cls(codes.astype(np.int64), np.asarray(ids, dtype=object), (ns - t0) / 1e9,
-                   pd.Timestamp(t0, unit="ns", tz="UTC"), wrap_lon(table["lon"].to_numpy(dtype=float)),
+                   pd.Timestamp(t0, unit="ns", tz="UTC"), np.asarray(wrap_lon(table["lon"].to_numpy(dtype=float))),
                    table["lat"].to_numpy(dtype=float), alt,
-                   np.repeat(starts, lengths), np.repeat(ends, lengths))
+                   np.repeat(starts, lengths), np.repeat(ends, lengths), geo_alt, on_ground)
 
     def __len__(self) -> int:
         return len(self.track)

@@ -1,4 +1,4 @@
-"""Plain-text pieces of reports: aligned Markdown tables and short renderings of times and
+"""Plain-text output shared by reports: aligned Markdown tables and short renderings of times and
 distances (times UTC to 0.1 s, distances in km to 0.01 km unless said)."""
 from __future__ import annotations
 
@@ -9,16 +9,19 @@ import pandas as pd
 
 from .radar_map import hms
 
+__all__ = ["clock", "km", "markdown_table", "seconds"]
+
 
 def markdown_table(headers: Sequence[str], rows: Sequence[Sequence[Any]], right: Collection[int] = frozenset()) -> str:
     """An aligned Markdown pipe table (columns in ``right`` right-aligned).
 
     Examples
     --------
-    >>> print(markdown_table(["a", "bb"], [["1", "2"]], right={1}))
-    | a | bb |
-    |---|---:|
-    | 1 |  2 |
+    >>> print(markdown_table(["name", "km"], [["TUR", "1.8"], ["SYR", "12.0"]], right={1}))
+    | name |   km |
+    |------|-----:|
+    | TUR  |  1.8 |
+    | SYR  | 12.0 |
     """
     widths = [max(len(str(c)) for c in col) for col in zip(headers, *rows)]
 
