@@ -11,9 +11,10 @@ mean sea level) sees a target at altitude h2 and ground distance D when the stra
 them stays above the effective sphere plus the terrain everywhere in between; with polar
 coordinates (r, phi) about the centre, the ray through (k R + h1, 0) and (k R + h2, D / (k R))
 has ``r(phi) = r1 r2 sin(Phi) / (r1 sin(phi) + r2 sin(Phi - phi))``. Terrain heights come from
-DEM files (``analysis.terrain``), sampled along the geodesic every ``profile_step_m``; without
-them the Earth is bare (sea level). The clear-sky horizon range, where the ray just grazes the
-bare sphere, is ``k R (acos(k R / (k R + h1)) + acos(k R / (k R + h2)))``.
+DEM files (``analysis.terrain``), sampled along the geodesic every ``profile_step_m``; the bare
+sphere is checked exactly (the ray's least distance from the centre). The clear-sky horizon
+range, where the ray just grazes the bare sphere, is
+``k R (acos(k R / (k R + h1)) + acos(k R / (k R + h2)))``.
 
 Altitudes: a track's ``alt_m`` is pressure altitude; it is used as height above mean sea level
 (they differ by up to a few hundred metres, a few kilometres of horizon at most).
@@ -22,7 +23,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -34,11 +35,12 @@ from ..geodesy import GEOD
 from ..units import MEAN_EARTH_RADIUS_M
 from .terrain import Terrain
 
-__all__ = ["K_FACTOR", "BorderCoverage", "Site", "border_coverage", "clearance_m", "first_sight", "horizon_range_m",
-           "parse_site"]
+__all__ = ["CLEARANCE_TOL_M", "K_FACTOR", "BorderCoverage", "Site", "border_coverage", "clearance_m", "first_sight",
+           "horizon_range_m", "parse_site"]
 
 K_FACTOR = 4.0 / 3.0
 PROFILE_STEP_M = 250.0
+CLEARANCE_TOL_M = 1e-6  # a line of sight this close to grazing counts as clear (rounding)
 PROFILE_MIN_SAMPLES = 16
 BATCH_POINTS = 2_000_000  # profile samples evaluated at once (memory bound)
 
@@ -124,8 +126,21 @@ def clearance_m(site: Site, lon: np.ndarray, lat: np.ndarray, alt_m: np.ndarray,
             plon, plat, _ = GEOD.fwd(np.repeat(site.lon, ray.size), np.repeat(site.lat, ray.size),
                                      np.repeat(az[sl], n[1]), (d * frac).ravel())
             ground = terrain.height(plon, plat).reshape(n)
-        out[sl] = np.min(np.c_[ray - ground, alt[sl, None] - _ground_at(terrain, lon[sl], lat[sl])], axis=1)
+        bare = _lowest_ray_height(r1, r2[:, 0], big_phi[:, 0], re)[:, None]
+        out[sl] = np.min(np.c_[ray - ground, bare, alt[sl, None] - _ground_at(terrain, lon[sl], lat[sl])], axis=1)
     return out
+
+
+def _lowest_ray_height(r1: float, r2: np.ndarray, big_phi: np.ndarray, re: float) -> np.ndarray:
+    """The least height (m) of the straight ray from (r1, 0) to (r2, Phi) above the sphere of radius
+    ``re``: the distance from the centre to the segment, less ``re`` (exact, however close to an end
+    the ray grazes)."""
+    p2x, p2y = r2 * np.sin(big_phi), r2 * np.cos(big_phi)
+    dx, dy = p2x, p2y - r1
+    with np.errstate(invalid="ignore", divide="ignore"):
+        f = np.clip(-(0.0 * dx + r1 * dy) / (dx * dx + dy * dy), 0.0, 1.0)
+    f = np.nan_to_num(f)
+    return np.hypot(f * dx, r1 + f * dy) - re
 
 
 def _ground_at(terrain: Terrain | None, lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
@@ -148,22 +163,30 @@ class BorderCoverage:
     part: np.ndarray
     seen: np.ndarray
     horizon_m: np.ndarray  # clear-sky horizon range of each site at the altitude
+    wraps: dict[int, int] = field(default_factory=dict)  # a piece that continues into another (ring closure)
 
     def seen_km(self) -> np.ndarray:
         """Border length (km) each site sees, and (last entry) any site."""
         per_site = self.seen.sum(axis=1) * self.step_m / 1000.0
         return np.r_[per_site, self.seen.any(axis=0).sum() * self.step_m / 1000.0]
 
-    def stretches(self, which: int | None = None) -> list[tuple[int, int]]:
-        """Runs of consecutive seen points (first, last index) of one site, or of any site."""
-        mask = self.seen.any(axis=0) if which is None else self.seen[which]
-        edge = np.diff(np.r_[False, mask, False].astype(np.int8))
-        new_part = np.r_[False, self.part[1:] != self.part[:-1]]
-        breaks = np.flatnonzero(mask & new_part)
-        starts, ends = np.flatnonzero(edge == 1), np.flatnonzero(edge == -1) - 1
-        cuts = np.sort(np.r_[starts, breaks])
-        stops = np.sort(np.r_[ends, breaks - 1])
-        return [(int(a), int(b)) for a, b in zip(cuts, stops) if b >= a]
+    def stretches(self, which: int | None = None) -> list[tuple[int, int, float]]:
+        """Runs of consecutive seen points of one site, or of any site: (first index, last index,
+        length km); a run across a ring's closing point has first > last."""
+        mask: np.ndarray = np.asarray(self.seen.any(axis=0) if which is None else self.seen[which])
+        new_piece = np.r_[True, self.part[1:] != self.part[:-1]]
+        ends_piece = np.r_[self.part[1:] != self.part[:-1], True]
+        starts = np.flatnonzero(mask & (new_piece | ~np.r_[False, mask[:-1]]))
+        stops = np.flatnonzero(mask & (ends_piece | ~np.r_[mask[1:], False]))
+        runs = {(int(a), int(b)): (b - a + 1) * self.step_m / 1000.0 for a, b in zip(starts, stops)}
+        piece_first = {int(p): int(i) for p, i in zip(*np.unique(self.part, return_index=True))}
+        piece_last = {p: int(np.flatnonzero(self.part == p)[-1]) for p in self.wraps}
+        for last_piece, first_piece in self.wraps.items():
+            tail = next((r for r in runs if r[1] == piece_last[last_piece]), None)
+            head = next((r for r in runs if r[0] == piece_first[first_piece]), None)
+            if tail is not None and head is not None and tail != head:
+                runs[(tail[0], head[1])] = runs.pop(tail) + runs.pop(head)
+        return [(a, b, length) for (a, b), length in runs.items()]
 
 
 def border_coverage(sites: Sequence[Site], airspace: Airspace, altitude_m: float, terrain: Terrain | None = None,
@@ -180,23 +203,37 @@ def border_coverage(sites: Sequence[Site], airspace: Airspace, altitude_m: float
     if step_m <= 0:
         raise InputError("--step must be > 0")
     horizons = np.array([float(horizon_range_m(s.height_m, altitude_m, k)) for s in sites])
-    lon, lat, ring = _boundary_points(airspace, step_m)
+    lon, lat, ring, ring_pos, ring_size = _boundary_points(airspace, step_m)
     dist = np.array([GEOD.inv(np.full(len(lon), s.lon), np.full(len(lon), s.lat), lon, lat)[2] for s in sites])
     keep = np.flatnonzero((dist <= horizons[:, None]).any(axis=0))
     # a new piece where the ring changes or points out of reach were left out
     part = np.cumsum(np.r_[True, (ring[keep][1:] != ring[keep][:-1]) | (np.diff(keep) > 1)]) - 1
     lon, lat, dist = lon[keep], lat[keep], dist[:, keep]
+    # a ring's last point is next to its first: where both are kept, their pieces are one
+    closes = (ring_pos[keep] == ring_size[keep] - 1)
     seen = dist <= horizons[:, None]  # bare Earth: the clear-sky horizon decides
     if terrain is not None and terrain.grids:
         for i, site in enumerate(sites):
             near = np.flatnonzero(seen[i])
-            seen[i, near] = clearance_m(site, lon[near], lat[near], np.full(len(near), altitude_m), terrain, k) >= 0
-    return BorderCoverage(list(sites), airspace.name, altitude_m, step_m, lon, lat, part, seen, horizons)
+            seen[i, near] = clearance_m(site, lon[near], lat[near], np.full(len(near), altitude_m), terrain,
+                                        k) >= -CLEARANCE_TOL_M
+    return BorderCoverage(list(sites), airspace.name, altitude_m, step_m, lon, lat, part, seen, horizons,
+                          _wraps(part, ring[keep], ring_pos[keep], closes))
 
 
-def _boundary_points(airspace: Airspace, step_m: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Points about ``step_m`` apart along each ring of the airspace's boundary, and the ring each
-    point belongs to."""
+def _wraps(part: np.ndarray, ring: np.ndarray, ring_pos: np.ndarray, closes: np.ndarray) -> dict[int, int]:
+    """Pieces that continue into another across a ring's closing point: {last piece: first piece}."""
+    first_of_part = np.r_[True, part[1:] != part[:-1]]
+    starts = {int(r): int(p) for r, p in zip(ring[first_of_part & (ring_pos == 0)],
+                                               part[first_of_part & (ring_pos == 0)])}
+    return {int(p): starts[int(r)] for p, r in zip(part[closes], ring[closes]) if int(r) in starts
+            and starts[int(r)] != int(p)}
+
+
+def _boundary_points(airspace: Airspace,
+                     step_m: float) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Points about ``step_m`` apart along each ring of the airspace's boundary: lon, lat, the ring
+    each belongs to, its position in the ring and the ring's number of points."""
     rings = shapely.get_parts(shapely.get_rings(shapely.get_parts(airspace.geometry)))
     coords = shapely.get_coordinates(rings)
     ring_of = np.repeat(np.arange(len(rings)), shapely.get_num_coordinates(rings))
@@ -210,7 +247,11 @@ def _boundary_points(airspace: Airspace, step_m: float) -> tuple[np.ndarray, np.
     frac = (np.arange(pieces.sum()) - start[edge]) / pieces[edge]
     az = GEOD.inv(a[:, 0], a[:, 1], b[:, 0], b[:, 1])[0]
     lon, lat, _ = GEOD.fwd(a[edge, 0], a[edge, 1], az[edge], length[edge] * frac)
-    return np.asarray(lon), np.asarray(lat), owner[edge]
+    ring = owner[edge]
+    first = np.r_[0, np.flatnonzero(ring[1:] != ring[:-1]) + 1]
+    size = np.diff(np.r_[first, len(ring)])
+    position = np.arange(len(ring)) - np.repeat(first, size)
+    return np.asarray(lon), np.asarray(lat), ring, position, np.repeat(size, size)
 
 
 def first_sight(sites: Sequence[Site], tracks: pd.DataFrame, terrain: Terrain | None = None,
@@ -232,7 +273,7 @@ def first_sight(sites: Sequence[Site], tracks: pd.DataFrame, terrain: Terrain | 
         alt = np.nan_to_num(track["alt_m"].to_numpy(float) if "alt_m" in track else np.zeros(len(track)))
         for site in sites:
             clear = clearance_m(site, lon, lat, alt, terrain, k)
-            seen = np.flatnonzero(clear >= 0)
+            seen = np.flatnonzero(clear >= -CLEARANCE_TOL_M)
             if len(seen) == 0:
                 rows.append({"track_id": track_id, "site": site.label, "first_seen": pd.NaT, "lat": np.nan,
                              "lon": np.nan, "range_m": np.nan, "alt_m": np.nan})

@@ -173,7 +173,7 @@ def _analysis_commands(commands, reading: argparse.ArgumentParser, watching: arg
 
     coverage = commands.add_parser(
         "coverage", help="which stretches of a border sensor sites can see at an altitude (4/3-Earth horizon, "
-                         "terrain), and when they could first have seen a recorded track", **common)
+                         "terrain), and when they could first have seen a recorded track", parents=[reading], **common)
     coverage.add_argument("--site", action="append", required=True, metavar="LAT,LON,HEIGHT_M",
                           help="a sensor site: latitude, longitude (deg) and antenna height above mean sea level "
                                "(m) (repeatable)")

@@ -282,56 +282,83 @@ def draw_radar_map(airspaces: Sequence[Airspace], tracks: pd.DataFrame, passages
         auto_centre, auto_half = auto_frame(tracks, rows, aspect)
         centre = centre or auto_centre
         half_width_m = half_width_m or auto_half
-    lon0, lat0 = centre
-    to_plane = _plane(lon0, lat0)
-    fig = Figure(figsize=size, dpi=dpi, facecolor=BACKGROUND)
-    FigureCanvasAgg(fig)
-    half_h = half_width_m * aspect
-    ax = _plane_axes(fig, rect, half_width_m, half_h, GRID)
-
-    _draw_range_rings(ax, half_width_m, half_h)
-    _draw_airspaces(ax, airspaces, to_plane, lon0, lat0, half_width_m)
+    canvas = MapCanvas(airspaces, centre, half_width_m, layout, size, dpi)
+    ax, to_plane = canvas.ax, canvas.to_plane
     rivals = rival_airspaces(passages, airspaces) if rivals is None else rivals
-    _draw_rivals(ax, rivals, to_plane, lon0, lat0, half_width_m)
+    _draw_rivals(ax, rivals, to_plane, *centre, half_width_m)
     colours = _track_colours(tracks, track_colours)
     _draw_tracks(ax, tracks, to_plane, colours, track_labels or {})
     _draw_passages(ax, tracks, passages, airspaces, to_plane, colours)
-    for label in annotations:
-        x, y = to_plane.transform(label.lon, label.lat)
-        if label.marker:
-            ax.plot(x, y, label.marker, color=label.colour, ms=7, mec=BACKGROUND, zorder=6)
-        ax.annotate(label.text, (x, y), xytext=label.offset_pt, textcoords="offset points",
-                    color=label.colour, fontsize=label.size, zorder=7,
-                    bbox=dict(boxstyle="round,pad=0.2", fc=BACKGROUND, ec="none", alpha=0.6))
-    bar_km, bar_xy = _draw_scale_bar(ax, half_width_m, half_h)
-    _draw_north_arrow(ax, half_width_m, half_h)
-    leg = ax.legend(loc="lower left", fontsize=9, facecolor=BACKGROUND, edgecolor=GRID, labelcolor=TEXT,
-                    framealpha=0.85)
-    leg.set_zorder(10)
-    fig.text(0.03, layout.title_y, title, color=TEXT, fontsize=15, weight="bold", va="center")
-    fig.text(0.03, layout.subtitle_y, f"Azimuthal equidistant projection centred on {lat0:.4f}° N {lon0:.4f}° E; "
-             "true north up; times UTC", color=TEXT, fontsize=9, va="center", alpha=0.8)
-    if note:
-        fig.text(0.03, layout.note_y, note, color=TEXT, fontsize=9.5, va="center", style="italic")
-    fig.text(0.03, layout.attribution_y, attribution, color=TEXT, fontsize=8.5, va="center", alpha=0.8)
+    canvas.label(annotations)
     if overview_half_width_m > 0:
-        _draw_overview(fig, layout.inset_rect, airspaces, tracks, annotations, to_plane, lon0, lat0, colours,
-                       overview_half_width_m, (half_width_m, half_h))
+        _draw_overview(canvas.fig, layout.inset_rect, airspaces, tracks, annotations, to_plane, *centre, colours,
+                       overview_half_width_m, (half_width_m, canvas.half_h))
     if layout.profile_rect is not None:
         from .profile import draw_profile, visible_window
 
-        window = visible_window(tracks, to_plane, half_width_m, half_h)
-        draw_profile(fig.add_axes(layout.profile_rect), tracks, passages, airspaces[0] if airspaces else None,
+        window = visible_window(tracks, to_plane, half_width_m, canvas.half_h)
+        draw_profile(canvas.fig.add_axes(layout.profile_rect), tracks, passages, airspaces[0] if airspaces else None,
                      colours, window)
-    fig.text(0.97, layout.attribution_y, "skyborder", color=TEXT, fontsize=8.5, va="center", ha="right", alpha=0.6)
+    return canvas.save(out, title, note, attribution)
 
-    out = Path(out)
-    fig.savefig(out, dpi=dpi, facecolor=BACKGROUND, format=out.suffix.lstrip(".").lower() or "png")
-    width, height = fig.canvas.get_width_height()
-    to_display = ax.transData
-    (px0, py0), (px1, py1) = to_display.transform(bar_xy)
-    return RadarMap(out, width, height, lon0, lat0, bar_km,
-                    ((px0, height - py0), (px1, height - py1)), to_display, to_plane)
+
+class MapCanvas:
+    """A radar-style map in the making: the figure, the plane axes (metres, centred on ``centre``
+    (lon, lat), ``half_width_m`` either side), range rings and the airspaces (the first watched).
+    Draw on ``ax`` in plane coordinates (``to_plane``), then :meth:`save`."""
+
+    def __init__(self, airspaces: Sequence[Airspace], centre: tuple[float, float], half_width_m: float,
+                 layout: Layout = MAP_ONLY, size_in: tuple[float, float] | None = None, dpi: int = 120):
+        self.layout, self.dpi, self.centre, self.half_w = layout, dpi, centre, half_width_m
+        size = size_in or layout.size_in
+        rect = layout.map_rect
+        self.half_h = half_width_m * (size[1] * rect[3]) / (size[0] * rect[2])
+        self.to_plane = _plane(*centre)
+        self.fig = Figure(figsize=size, dpi=dpi, facecolor=BACKGROUND)
+        FigureCanvasAgg(self.fig)
+        self.ax = _plane_axes(self.fig, rect, half_width_m, self.half_h, GRID)
+        _draw_range_rings(self.ax, half_width_m, self.half_h)
+        _draw_airspaces(self.ax, airspaces, self.to_plane, *centre, half_width_m)
+
+    def xy(self, lon, lat) -> tuple[np.ndarray, np.ndarray]:
+        """Plane metres of lon/lat degrees."""
+        x, y = self.to_plane.transform(lon, lat)
+        return np.asarray(x), np.asarray(y)
+
+    def label(self, annotations: Iterable[MapLabel]) -> None:
+        """Markers with text labels."""
+        for label in annotations:
+            x, y = self.to_plane.transform(label.lon, label.lat)
+            if label.marker:
+                self.ax.plot(x, y, label.marker, color=label.colour, ms=7, mec=BACKGROUND, zorder=6)
+            self.ax.annotate(label.text, (x, y), xytext=label.offset_pt, textcoords="offset points",
+                             color=label.colour, fontsize=label.size, zorder=7,
+                             bbox=dict(boxstyle="round,pad=0.2", fc=BACKGROUND, ec="none", alpha=0.6))
+
+    def save(self, out: Path | str, title: str, note: str = "", attribution: str = ATTRIBUTION) -> RadarMap:
+        """Scale bar, north arrow, legend, title, notes and credits; write PNG, SVG or PDF by suffix."""
+        ax, fig, layout = self.ax, self.fig, self.layout
+        bar_km, bar_xy = _draw_scale_bar(ax, self.half_w, self.half_h)
+        _draw_north_arrow(ax, self.half_w, self.half_h)
+        leg = ax.legend(loc="lower left", fontsize=9, facecolor=BACKGROUND, edgecolor=GRID, labelcolor=TEXT,
+                        framealpha=0.85)
+        leg.set_zorder(10)
+        lon0, lat0 = self.centre
+        fig.text(0.03, layout.title_y, title, color=TEXT, fontsize=15, weight="bold", va="center")
+        fig.text(0.03, layout.subtitle_y, f"Azimuthal equidistant projection centred on {lat0:.4f}° N "
+                 f"{lon0:.4f}° E; true north up; times UTC", color=TEXT, fontsize=9, va="center", alpha=0.8)
+        if note:
+            fig.text(0.03, layout.note_y, note, color=TEXT, fontsize=9.5, va="center", style="italic")
+        fig.text(0.03, layout.attribution_y, attribution, color=TEXT, fontsize=8.5, va="center", alpha=0.8)
+        fig.text(0.97, layout.attribution_y, "skyborder", color=TEXT, fontsize=8.5, va="center", ha="right",
+                 alpha=0.6)
+        out = Path(out)
+        fig.savefig(out, dpi=self.dpi, facecolor=BACKGROUND, format=out.suffix.lstrip(".").lower() or "png")
+        width, height = fig.canvas.get_width_height()
+        to_display = ax.transData
+        (px0, py0), (px1, py1) = to_display.transform(bar_xy)
+        return RadarMap(out, width, height, lon0, lat0, bar_km,
+                        ((px0, height - py0), (px1, height - py1)), to_display, self.to_plane)
 
 
 def _draw_range_rings(ax, half_w: float, half_h: float) -> None:
