@@ -12,10 +12,11 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from ..arrays import expand_ranges
 from ..geodesy import GEOD
 from ..tracks.positions import position_at
 
-__all__ = ["TrackPositions", "positions_at", "time_nearest"]
+__all__ = ["TrackPositions", "densify_path", "positions_at", "time_nearest"]
 
 
 @dataclass(frozen=True)
@@ -93,3 +94,27 @@ def time_nearest(track: pd.DataFrame, lon: float, lat: float, samples_per_leg: i
     plon, plat = position_at(track.assign(time=_utc(track["time"])), pd.DatetimeIndex(when))
     dist = GEOD.inv(plon, plat, np.full(len(plon), lon), np.full(len(plat), lat))[2]
     return when[int(np.argmin(dist))]
+
+
+def densify_path(lon: np.ndarray, lat: np.ndarray, alt: np.ndarray | None = None,
+                 max_step_m: float = 1_000.0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Points along the geodesic legs of a polyline, no more than ``max_step_m`` apart (ends kept;
+    altitude linear along each leg). Vectorised over all legs.
+
+    Examples
+    --------
+    >>> lon, lat, _ = densify_path(np.array([0.0, 1.0]), np.array([0.0, 0.0]), max_step_m=50_000)
+    >>> len(lon), float(lon[-1])
+    (4, 1.0)
+    """
+    lon, lat = np.asarray(lon, float), np.asarray(lat, float)
+    alt = np.full(len(lon), np.nan) if alt is None else np.asarray(alt, float)
+    if len(lon) < 2:
+        return lon, lat, alt
+    az, _, dist = GEOD.inv(lon[:-1], lat[:-1], lon[1:], lat[1:])
+    pieces = np.maximum(np.ceil(np.asarray(dist) / max_step_m), 1).astype(np.int64)
+    leg, k = expand_ranges(np.zeros(len(pieces), np.int64), pieces - 1)
+    frac = k / pieces[leg]
+    plon, plat, _ = GEOD.fwd(lon[leg], lat[leg], np.asarray(az)[leg], np.asarray(dist)[leg] * frac)
+    palt = alt[leg] + (alt[leg + 1] - alt[leg]) * frac
+    return np.r_[plon, lon[-1]], np.r_[plat, lat[-1]], np.r_[palt, alt[-1]]

@@ -52,6 +52,7 @@ QUANTILES = (0.05, 0.5, 0.95)
 STRAIGHT_REACH_SIGMAS = 8.0
 REACH_SIGMAS = 10.0  # the plane's area and boundary reach this many errors beyond the window's fixes
 MIN_STEP_M, MAX_STEP_M = 10.0, 50.0  # spacing of the drawn paths' points: half the error, within these
+COARSE_SPACING_M, COARSE_FROM_M = 100.0, 1_000.0  # boundary points for depths beyond 1 km (error <= 1.25 m)
 UNCERTAINTY_COLUMNS: tuple[Column, ...] = (
     Column("p_inside", "float64", "", "probability that the true path was inside at some time in the window"),
     Column("p_stderr", "float64", "", "Monte Carlo standard error of p_inside (0 when analytic)"),
@@ -213,10 +214,36 @@ def _draw_piece(track: pd.DataFrame, times: pd.DatetimeIndex, sigma: np.ndarray,
         inside &= np.isnan(alt) | ((alt >= airspace.floor_m) & (alt <= airspace.ceiling_m))
     half_in = 0.5 * (inside[:, 1:].astype(float) + inside[:, :-1])
     duration = half_in @ np.diff(tq) if len(tq) > 1 else np.zeros(len(paths))
+    coarse = _boundary_tree(plane, airspace, reach, COARSE_SPACING_M)
+    return _Draws(inside.any(axis=1), duration, _max_depth(paths, inside, tree, coarse)), posterior.q
+
+
+def _max_depth(paths: np.ndarray, inside: np.ndarray, tree: cKDTree, coarse: cKDTree) -> np.ndarray:
+    """Each drawn path's largest distance (m) to the boundary at its inside points (0 when never
+    inside), querying only the times that can hold a maximum.
+
+    Distance to the boundary is 1-Lipschitz: at each time every path lies within ``spread`` (its
+    largest deviation from the paths' mean there) of the mean, whose depth is ``d``. So every path
+    reaches at least ``L = max(d - spread)`` and a time with ``d + spread < L`` cannot hold any
+    path's maximum. Far from the boundary a nearest-point query is slow: points at least
+    ``COARSE_FROM_M`` deep are measured against boundary points every ``COARSE_SPACING_M``, which
+    overstates a distance ``D`` by at most ``spacing^2 / (8 D)`` (1.25 m).
+    """
+    mean = paths.mean(axis=0)
+    spread = np.sqrt(((paths - mean[None]) ** 2).sum(axis=2)).max(axis=0)
+    d = tree.query(mean)[0]
+    mean_inside = inside.mean(axis=0) > 0.5
+    lower = float(np.max(np.where(mean_inside, d - spread, -np.inf), initial=-np.inf))
+    times = np.flatnonzero(d + spread >= lower) if lower > 0 else np.arange(paths.shape[1])
     depth = np.zeros(inside.shape)
-    if inside.any():
-        depth[inside] = tree.query(paths[inside])[0]
-    return _Draws(inside.any(axis=1), duration, depth.max(axis=1)), posterior.q
+    for chosen, use in ((times[d[times] - spread[times] < COARSE_FROM_M], tree),
+                        (times[d[times] - spread[times] >= COARSE_FROM_M], coarse)):
+        sub = inside[:, chosen]
+        if sub.any():
+            values = np.zeros(sub.shape)
+            values[sub] = use.query(paths[:, chosen][sub])[0]
+            depth[:, chosen] = values
+    return depth.max(axis=1)
 
 
 def _query_times(t: np.ndarray, x: np.ndarray, y: np.ndarray, a: float, b: float, step: float,

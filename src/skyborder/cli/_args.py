@@ -204,6 +204,7 @@ def _analysis_commands(commands, reading: argparse.ArgumentParser, watching: arg
                         help="any of html, pdf, geojson, kml, comma-separated (default html,pdf)")
     report.add_argument("--output", "-o", default="skyborder-report", metavar="DIR",
                         help="output folder (default skyborder-report)")
+    report.add_argument("--near-misses", action="store_true", help="also write a report for each near miss")
 
     tally = commands.add_parser(
         "tally", help="passages, aircraft and warnings per country, airspace, military and period", **common)

@@ -30,11 +30,11 @@ from matplotlib.path import Path as MplPath
 from matplotlib.transforms import Transform
 
 from ..airspace.model import Airspace
-from ..analysis.along import time_nearest
+from ..analysis.along import densify_path, time_nearest
 from ..detection.paths import is_normalized
 from ..detection.result import passage_path
 from ..errors import InputError
-from ..geodesy import GEOD, densify_geodesic
+from ..geodesy import GEOD
 from ..tracks import schema
 from .style import (
     AIRSPACE_FILLS,
@@ -131,12 +131,8 @@ def _polygon_path(geom: shapely.Geometry, to_plane: pyproj.Transformer) -> MplPa
 def _geodesic_xy(lon: np.ndarray, lat: np.ndarray, to_plane: pyproj.Transformer,
                  step_m: float = 200.0) -> tuple[np.ndarray, np.ndarray]:
     """Plane coordinates of a polyline whose legs follow WGS84 geodesics (densified)."""
-    if len(lon) < 2:
-        return to_plane.transform(lon, lat)
-    pts = [densify_geodesic(lon[i], lat[i], lon[i + 1], lat[i + 1], step_m)[(0 if i == 0 else 1):]
-           for i in range(len(lon) - 1)]
-    ll = np.vstack(pts)
-    return to_plane.transform(ll[:, 0], ll[:, 1])
+    dlon, dlat, _ = densify_path(np.asarray(lon, float), np.asarray(lat, float), max_step_m=step_m)
+    return to_plane.transform(dlon, dlat)
 
 
 def _nice_km(span_km: float) -> float:
