@@ -22,7 +22,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.linalg import cho_factor, cho_solve, cho_solve_banded, cholesky_banded, solve_banded
+from scipy.linalg import cho_factor, cho_solve, cho_solve_banded, cholesky_banded
+from scipy.linalg.lapack import dtbtrs
 
 __all__ = ["Q_DEFAULT", "Q_GRID", "PathPosterior", "iwp_covariance"]
 
@@ -102,19 +103,20 @@ class PathPosterior:
         Drawn in the model's state-space form (position and velocity at the fixes' and the query
         times; the prior's precision is block-tridiagonal), so the cost grows linearly with the
         number of times: a banded Cholesky factor of the posterior precision, one banded solve for
-        the mean and one per axis for the draws.
+        the mean and one banded triangular solve for the draws of both axes.
         """
         times, obs_index = np.unique(np.r_[self.t, tq], return_inverse=True)
         factor, mean = self._state_posterior(times, obs_index[:len(self.t)])
         query = 2 * obs_index[len(self.t):]  # position entries of the query times
-        upper = np.zeros_like(factor)  # L^T in upper band storage
-        for i in range(factor.shape[0]):
-            upper[-1 - i, i:] = factor[i, :factor.shape[1] - i]
+        # x = L^-T z has covariance (L L^T)^-1, the posterior covariance: one banded triangular
+        # solve for both axes' draws at once
+        z = rng.standard_normal((factor.shape[1], 2 * count))
+        noise, info = dtbtrs(factor, z, uplo="L", trans="T", overwrite_b=1)
+        if info != 0:
+            raise np.linalg.LinAlgError(f"banded triangular solve failed (info {info})")
         draws = np.empty((count, len(tq), 2))
         for axis in range(2):
-            z = rng.standard_normal((factor.shape[1], count))
-            noise = solve_banded((0, factor.shape[0] - 1), upper, z, check_finite=False)
-            draws[:, :, axis] = (noise[query] + mean[query, axis][:, None]).T
+            draws[:, :, axis] = noise[query, axis * count:(axis + 1) * count].T + mean[query, axis][None, :]
         return draws
 
     def _state_posterior(self, times: np.ndarray, at_fix: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -110,6 +110,13 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _text_and_map(command: argparse.ArgumentParser, map_help: str) -> None:
+    """The outputs of an analysis command: its text (table or JSON, to a file or stdout) and a map."""
+    command.add_argument("--format", choices=("table", "json"), default="table")
+    command.add_argument("--output", "-o", metavar="FILE", help="write the text here instead of standard output")
+    command.add_argument("--map", metavar="FILE", help=map_help)
+
+
 def _analysis_commands(commands, reading: argparse.ArgumentParser, watching: argparse.ArgumentParser) -> None:
     """Maps, reports, tallies, comparisons, claim checks and coverage."""
     common = {"epilog": EXIT_CODES, "formatter_class": argparse.RawDescriptionHelpFormatter}
@@ -147,9 +154,7 @@ def _analysis_commands(commands, reading: argparse.ArgumentParser, watching: arg
                          help="seconds between the common times the separation is computed at (default 1)")
     compare.add_argument("--max-shift", type=float, default=60.0, metavar="S",
                          help="largest clock offset tried when aligning B to A (default 60 s; 0: no search)")
-    compare.add_argument("--format", choices=("table", "json"), default="table")
-    compare.add_argument("--output", "-o", metavar="FILE", help="write the text here instead of standard output")
-    compare.add_argument("--map", metavar="FILE", help="also draw one map with both tracks (.png or .svg)")
+    _text_and_map(compare, "also draw one map with both tracks (.png or .svg)")
 
     claims = commands.add_parser(
         "claims", help="can published figures (duration, length, depth, speed) all be true of one path?",
@@ -167,9 +172,7 @@ def _analysis_commands(commands, reading: argparse.ArgumentParser, watching: arg
                         help="search entry points within this distance of --near (default 10000)")
     claims.add_argument("--resolution", type=float, default=10.0, metavar="M",
                         help="grid step of the boundary raster and of the paths' samples (default 10)")
-    claims.add_argument("--format", choices=("table", "json"), default="table")
-    claims.add_argument("--output", "-o", metavar="FILE", help="write the text here instead of standard output")
-    claims.add_argument("--map", metavar="FILE", help="also draw the candidate paths (.png or .svg)")
+    _text_and_map(claims, "also draw the candidate paths (.png or .svg)")
 
     coverage = commands.add_parser(
         "coverage", help="which stretches of a border sensor sites can see at an altitude (4/3-Earth horizon, "
@@ -188,9 +191,7 @@ def _analysis_commands(commands, reading: argparse.ArgumentParser, watching: arg
                           help="spacing of the border points tested (default 500)")
     coverage.add_argument("--track", dest="track_file", default=None, metavar="TRACKS",
                           help="a recording: when each site could first have seen each track")
-    coverage.add_argument("--format", choices=("table", "json"), default="table")
-    coverage.add_argument("--output", "-o", metavar="FILE", help="write the text here instead of standard output")
-    coverage.add_argument("--map", metavar="FILE", help="also draw the coverage map (.png or .svg)")
+    _text_and_map(coverage, "also draw the coverage map (.png or .svg)")
 
     report = commands.add_parser(
         "report", help="incident reports (HTML, PDF, GeoJSON, KML) from the register or from track files",
