@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint bench world clean system-deps
+.PHONY: demo test lint bench world web clean system-deps
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -28,7 +28,11 @@ bench: $(STAMP)
 	$(PY) benchmarks/bench_detect.py
 	$(PY) benchmarks/bench_readers.py
 	$(PY) benchmarks/bench_readers_modes.py
+	$(PY) benchmarks/bench_web.py
 	$(PY) benchmarks/bench_analysis.py
+
+web:
+	bash scripts/vendor_web.sh
 
 world: $(STAMP)
 	$(PY) scripts/build_world.py

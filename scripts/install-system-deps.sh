@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # System packages the test suite uses for real (not mocked): Debian's dump1090-mutability
-# (a real Mode S decoder) and chromium (the headless browser the HTML reports are loaded in,
-# driven by Playwright; it also brings the Pango libraries WeasyPrint renders PDFs with).
-# Installs only what is missing; needs root (CI runs as root).
+# (a real Mode S decoder) and chromium (the radar page's tests drive it with Playwright, WebGL2 headless
+# through SwiftShader; the HTML reports are loaded in it; it also brings the Pango libraries WeasyPrint
+# renders PDFs with).  Installs only what is missing; needs root (CI runs as root).
 set -euo pipefail
 missing=()
 command -v dump1090-mutability >/dev/null 2>&1 || [ -x /usr/bin/dump1090-mutability ] || missing+=(dump1090-mutability)

@@ -54,6 +54,22 @@ def _watching_options() -> argparse.ArgumentParser:
     return watching
 
 
+def _web_options(parser: argparse.ArgumentParser, bind_flag: str = "--bind") -> None:
+    """Options of the radar server, shared by ``serve`` and ``watch --serve``."""
+    group = parser.add_argument_group("radar page")
+    if bind_flag == "--bind":
+        group.add_argument("--bind", default="127.0.0.1:8787", metavar="HOST:PORT",
+                           help="where to listen (default 127.0.0.1:8787; any other address needs --token)")
+    group.add_argument("--token", default=None, metavar="TOKEN",
+                       help="access token (at least 16 characters; default $SKYBORDER_TOKEN): required as a "
+                            "bearer header or through /login?token=TOKEN")
+    group.add_argument("--reference", default=None, metavar="LAT,LON[,NAME]",
+                       help="centre of the range rings, e.g. '35.41,35.95,Hmeymim' (default: none)")
+    group.add_argument("--ring-step", type=float, default=25.0, metavar="NM",
+                       help="range ring spacing in nautical miles (default 25)")
+    group.add_argument("--title", default="skyborder", help="page title")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="skyborder",
@@ -103,6 +119,20 @@ def build_parser() -> argparse.ArgumentParser:
         parents=[reading], epilog=EXIT_CODES, formatter_class=argparse.RawDescriptionHelpFormatter)
     convert.add_argument("input", metavar="IN", help="track file or folder (format sniffed from the content)")
     convert.add_argument("output", metavar="OUT", help="output file: .csv, .parquet or .geojson")
+
+    serve = commands.add_parser(
+        "serve", help="the radar page: live aircraft, borders, warnings and passages in a browser",
+        epilog=EXIT_CODES, formatter_class=argparse.RawDescriptionHelpFormatter)
+    serve.add_argument("--db", default=None, metavar="DB",
+                       help="the register: a SQLite file or a postgresql:// URL (passages, warnings)")
+    serve.add_argument("--airspace", default="", metavar="CODES",
+                       help="comma-separated ISO alpha-3 codes of the watched airspaces, highlighted on the map")
+    serve.add_argument("--zones", action="append", default=[], metavar="FILE",
+                       help="custom zones to draw, GeoJSON or OpenAir (repeatable)")
+    _web_options(serve)
+    serve.add_argument("--simulate", type=int, default=0, metavar="N",
+                       help="show N simulated aircraft (the 'busy' scenario around 35.9 N 36.0 E; "
+                            "with N <= 4 the border-approach scenario) instead of a live feed")
 
     demo = commands.add_parser("demo", help="the 24 Nov 2015 Su-24 case: passages, claims and a map")
     demo.add_argument("--out", default="skyborder-demo", metavar="DIR", help="output folder (default skyborder-demo)")
