@@ -104,10 +104,13 @@ def draw_coverage_map(cov: BorderCoverage, airspace: Airspace, out: Path | str,
             ax.plot(*canvas.xy(track["lon"].to_numpy(), track["lat"].to_numpy()), color=colours[track_id], lw=1.3,
                     zorder=5, label=f"{track_id} path")
         if sights is not None:
-            for r in sights.dropna(subset=["first_seen"]).itertuples():
-                ax.plot(*canvas.xy(r.lon, r.lat), "o", color=TEXT, ms=6, mec=BACKGROUND, zorder=8)
-                ax.annotate(f"{r.site}: {clock(r.first_seen)}", canvas.xy(r.lon, r.lat), xytext=(6, -12),
-                            textcoords="offset points", color=TEXT, fontsize=8.5, zorder=8)
+            seen = sights.dropna(subset=["first_seen"])
+            first = seen.loc[seen.groupby("track_id")["first_seen"].idxmin()] if len(seen) else seen
+            for i, r in enumerate(first.itertuples()):
+                ax.plot(*canvas.xy(r.lon, r.lat), "o", color=TEXT, ms=6, mec=BACKGROUND, zorder=8,
+                        label="first seen by any site" if i == 0 else None)
+                ax.annotate(f"{r.track_id}: {clock(r.first_seen)} ({r.site})", canvas.xy(r.lon, r.lat),
+                            xytext=(6, -12), textcoords="offset points", color=TEXT, fontsize=8.5, zorder=8)
     return canvas.save(out, f"Coverage of the {cov.airspace} border at {cov.altitude_m:.0f} m",
                        note="Line of sight from each site (effective-Earth radio horizon, terrain when given); "
                             "surveillance only.")
