@@ -91,7 +91,7 @@ def test_compare_command(tmp_path, capsys, pair):
     out = tmp_path / "both.png"
     assert main(["compare", str(pa), str(pb), "--airspace", "TUR", "--map", str(out), "--max-shift", "10"]) == 0
     text = capsys.readouterr().out
-    assert "A (TR)" in text and "B (RU)" in text and "Separation" in text and "passage" in text
+    assert "A (TR)" in text and "B (RU)" in text and "Separation" in text and "passage" in text and "p inside" in text
     assert out.read_bytes()[:4] == b"\x89PNG"
     assert main(["compare", str(pa), str(pb), "--airspace", "TUR", "--format", "json", "--max-shift", "0"]) == 0
     data = json.loads(capsys.readouterr().out)

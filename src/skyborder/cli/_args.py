@@ -175,7 +175,7 @@ def _analysis_commands(commands, reading: argparse.ArgumentParser, watching: arg
 
     compare = commands.add_parser(
         "compare", help="two tracks of one flight (e.g. two governments' radar tracks): separation and verdicts",
-        parents=[reading, watching], **common)
+        parents=[reading, watching, uncertainty], **common)
     compare.add_argument("track_a", metavar="TRACK_A", help="track file of the first version")
     compare.add_argument("track_b", metavar="TRACK_B", help="track file of the second version")
     compare.add_argument("--id-a", default=None, metavar="ID", help="track id in TRACK_A (when it holds several)")

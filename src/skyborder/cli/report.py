@@ -11,7 +11,7 @@ from ..errors import BadInput, InputError
 from ._common import EXIT_BAD_INPUT, EXIT_OK, load_airspaces, load_tracks
 
 
-def _tracks_with_kinds(paths: list[str], args: Namespace, bad: BadInput) -> tuple[pd.DataFrame, dict[str, str]]:
+def tracks_with_kinds(paths: list[str], args: Namespace, bad: BadInput) -> tuple[pd.DataFrame, dict[str, str]]:
     """Every file's tracks, and the source kind (for the position error) of each track."""
     from ..analysis.position_error import FORMAT_KIND
     from ..tracks.readers.sniff import ALIASES, sniff
@@ -59,7 +59,7 @@ def run(args: Namespace) -> int:
         raise InputError("--since/--until select passages of the register: use them with --db")
     bad = BadInput(echo=sys.stderr)
     airspaces = load_airspaces(args, bad)
-    tracks, kinds = _tracks_with_kinds(args.items, args, bad)
+    tracks, kinds = tracks_with_kinds(args.items, args, bad)
     result = detect(tracks, airspaces, max_gap_s=args.max_gap, near_m=args.near)
     sigma = fix_sigma(tracks, error, kinds)
     uncertainty = violation_probability(tracks, result, airspaces, sigma, ViolationSettings(samples=args.samples))

@@ -29,22 +29,26 @@ def _verdict(row: pd.Series | None) -> str:
             "open_end": "passage (ends inside)"}[row["status"]]
 
 
-def _verdict_rows(comparison: Comparison, airspaces: Sequence[Airspace]) -> list[list[str]]:
+def _verdict_rows(comparison: Comparison, airspaces: Sequence[Airspace],
+                  p_inside: pd.Series | None) -> list[list[str]]:
     rows = []
     for airspace in airspaces:
         for label, name in zip(LABELS, comparison.names):
             found = comparison.verdict(label, airspace.name)
             if found.empty:
-                rows.append([f"{label} ({name})", airspace.name, _verdict(None)] + ["–"] * 7)
-            for _, r in found.iterrows():
+                rows.append([f"{label} ({name})", airspace.name, _verdict(None)] + ["–"] * 8)
+            for index, r in found.iterrows():
+                p = "–" if p_inside is None or pd.isna(p_inside.get(index)) else f"{p_inside[index]:.3f}"
                 rows.append([f"{label} ({name})", airspace.name, _verdict(r), clock(r["entry_time"]),
                              clock(r["exit_time"]), seconds(r["duration_s"]), km(r["length_inside_m"]),
-                             km(r["max_depth_m"]), km(r["closest_approach_m"]), clock(r["closest_approach_time"])])
+                             km(r["max_depth_m"]), km(r["closest_approach_m"]), clock(r["closest_approach_time"]), p])
     return rows
 
 
-def comparison_text(comparison: Comparison, airspaces: Sequence[Airspace], sources: tuple[str, str]) -> str:
-    """The comparison as readable text (Markdown): time span, separation, clock offset, verdicts."""
+def comparison_text(comparison: Comparison, airspaces: Sequence[Airspace], sources: tuple[str, str],
+                    uncertainty: pd.DataFrame | None = None, error_label: str = "") -> str:
+    """The comparison as readable text (Markdown): time span, separation, clock offset, verdicts (with
+    the probability of each verdict's passage when ``uncertainty`` is given, indexed like the result)."""
     c = comparison
     lines = [f"# Comparison: A = {c.names[0]} ({sources[0]}), B = {c.names[1]} ({sources[1]})", ""]
     if len(c.times):
@@ -62,16 +66,24 @@ def comparison_text(comparison: Comparison, airspaces: Sequence[Airspace], sourc
     if np.isfinite(c.offset_separation_m):
         lines.append(f"- Clock offset: B lies closest to A when its times are shifted by {c.offset_s:+.2f} s "
                      f"(mean separation {km(c.offset_separation_m)} km).")
+    p_inside = None if uncertainty is None else uncertainty["p_inside"]
     lines += ["", "## Verdicts (times UTC, distances km)", "",
               markdown_table(["track", "airspace", "verdict", "entry", "exit", "duration s", "length", "depth",
-                              "closest", "closest at"], _verdict_rows(c, airspaces), right={5, 6, 7, 8})]
+                              "closest", "closest at", "p inside"], _verdict_rows(c, airspaces, p_inside),
+                             right={5, 6, 7, 8, 10})]
+    if uncertainty is not None:
+        lines += ["", f"p inside: the probability that the true path was inside during the passage (or around the "
+                      f"closest approach), given the position error ({error_label})."]
     return "\n".join(lines)
 
 
-def comparison_json(comparison: Comparison, sources: tuple[str, str]) -> dict[str, Any]:
+def comparison_json(comparison: Comparison, sources: tuple[str, str],
+                    uncertainty: pd.DataFrame | None = None) -> dict[str, Any]:
     """The comparison as JSON-ready data (times ISO-8601 UTC, metres, seconds)."""
     c = comparison
     verdicts = c.result[VERDICT_KEYS].copy()
+    if uncertainty is not None:
+        verdicts = verdicts.join(uncertainty[["p_inside", "p_stderr"]])
     verdicts["track_id"] = verdicts["track_id"].map(dict(zip(LABELS, c.names)))
     verdicts.insert(0, "version", c.result["track_id"])
     return {
