@@ -53,6 +53,7 @@ STRAIGHT_REACH_SIGMAS = 8.0
 REACH_SIGMAS = 10.0  # the plane's area and boundary reach this many errors beyond the window's fixes
 MIN_STEP_M, MAX_STEP_M = 10.0, 50.0  # spacing of the drawn paths' points: half the error, within these
 COARSE_SPACING_M, COARSE_FROM_M = 100.0, 1_000.0  # boundary points for depths beyond 1 km (error <= 1.25 m)
+MAX_BOUNDARY_REACH_M = 2_000_000.0  # how far the boundary is looked for around a window
 UNCERTAINTY_COLUMNS: tuple[Column, ...] = (
     Column("p_inside", "float64", "", "probability that the true path was inside at some time in the window"),
     Column("p_stderr", "float64", "", "Monte Carlo standard error of p_inside (0 when analytic)"),
@@ -271,10 +272,13 @@ def _query_times(t: np.ndarray, x: np.ndarray, y: np.ndarray, a: float, b: float
 
 
 def _boundary_tree(plane: LocalPlane, airspace: Airspace, reach: float, spacing: float) -> cKDTree:
-    """Points every ``spacing`` metres along the airspace's boundary near the plane's centre."""
-    boundary = shapely.segmentize(plane.boundary(airspace, reach), spacing)
-    coords = shapely.get_coordinates(boundary)
-    return cKDTree(coords if len(coords) else np.array([[np.inf, np.inf]]))
+    """Points every ``spacing`` metres along the airspace's boundary near the plane's centre (looking
+    twice as far, up to ``MAX_BOUNDARY_REACH_M``, while there is none: a path deep inside)."""
+    while True:
+        coords = shapely.get_coordinates(shapely.segmentize(plane.boundary(airspace, reach), spacing))
+        if len(coords) or reach > MAX_BOUNDARY_REACH_M:
+            return cKDTree(coords if len(coords) else np.array([[MAX_BOUNDARY_REACH_M, MAX_BOUNDARY_REACH_M]]))
+        reach *= 2.0
 
 
 def _analytic_single_fix(fix: pd.Series, airspace: Airspace, sigma: float) -> dict | None:

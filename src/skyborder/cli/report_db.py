@@ -34,6 +34,25 @@ def _ids(items: list[str]) -> list[int]:
                          "--since/--until") from None
 
 
+def source_kind(source: str) -> str | None:
+    """The kind of source (for the position error) a run read: by feed scheme, or by sniffing the
+    file when it is still there; None when it cannot be told."""
+    import os
+
+    from ..analysis.position_error import FORMAT_KIND
+    from ..tracks.readers.sniff import sniff
+
+    scheme = source.split("://", 1)[0].lower() if "://" in source else ""
+    if scheme:
+        return {"sbs": "sbs", "beast": "adsb", "raw": "adsb"}.get(scheme)
+    if os.path.isfile(source):
+        try:
+            return FORMAT_KIND.get(sniff(source))
+        except InputError:
+            return None
+    return None
+
+
 def _airspace_of(name: str, zones: dict) -> Airspace:
     from ..airspace import world
     from ..errors import UnknownAirspaceError
@@ -58,7 +77,6 @@ def run_from_register(args: Namespace, formats: list[str], error: str | float) -
 
     bad = BadInput(echo=sys.stderr)
     zones = {z.name: z for path in args.zones for z in read_zones(path, bad)}
-    label = error_label(error, {})
     incidents = []
     with open_register(args.db) as register:
         if args.items:
@@ -79,10 +97,13 @@ def run_from_register(args: Namespace, formats: list[str], error: str | float) -
             warnings = register.warnings(since=start - WARNING_MARGIN, until=end + WARNING_MARGIN,
                                          airspace=row["airspace"], track_id=str(row["track_id"]))
             result = pd.DataFrame([row]).reset_index(drop=True)
-            uncertainty = violation_probability(track, result, [airspace], fix_sigma(track, error),
+            run = runs.loc[row["run_id"]] if "run_id" in row and row["run_id"] in runs.index else None
+            kind = source_kind(str(run["source"])) if run is not None else None
+            kinds = {str(row["track_id"]): kind} if kind else {}
+            label = error_label(error, kinds)
+            uncertainty = violation_probability(track, result, [airspace], fix_sigma(track, error, kinds),
                                                 ViolationSettings(samples=args.samples))
             joined = result.join(uncertainty).iloc[0]
-            run = runs.loc[row["run_id"]] if "run_id" in row and row["run_id"] in runs.index else None
             parameters = {"register": redact(args.db), "passage id": str(passage_id),
                           "position error": label, "Monte Carlo": f"{args.samples} samples, fixed seed"}
             sources = [{"file": f"register {redact(args.db)}, passage {passage_id}", "size": "", "sha256": ""}]
