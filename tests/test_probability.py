@@ -24,7 +24,7 @@ from skyborder.airspace.index import AirspaceIndex
 from skyborder.airspace.model import Airspace
 from skyborder.analysis.position_error import DEFAULT_SIGMA_M, fix_sigma, sigma_from_nacp
 from skyborder.analysis.probability import ViolationSettings, violation_probability
-from skyborder.analysis.smoothing import PathPosterior, iwp_covariance
+from skyborder.analysis.smoothing import Q_GRID, PathPosterior, iwp_covariance, reml_log_likelihood
 from skyborder.detection.engine import detect
 from skyborder.geodesy import geodesic_circle
 
@@ -203,3 +203,49 @@ def test_drawn_paths_follow_the_dense_posterior():
         se = np.sqrt(np.diag(cov) / 20_000)
         assert np.all(np.abs(draws.mean(axis=0) - mean) <= 4.5 * se[:, None])
         assert np.allclose(draws[:, :, 0].std(axis=0), np.sqrt(np.diag(cov)), rtol=0.03)
+
+
+def dense_reml(t: np.ndarray, xy: np.ndarray, sigma: np.ndarray, grid: np.ndarray) -> np.ndarray:
+    """The restricted likelihood written directly (Harville): -1/2 [y'Py + log|C| + log|H'C^-1 H|] per axis."""
+    H = np.column_stack([np.ones_like(t), t])
+    out = []
+    for q in grid:
+        C = iwp_covariance(t, t, float(q)) + np.diag(sigma ** 2)
+        Ci = np.linalg.inv(C)
+        A = H.T @ Ci @ H
+        P = Ci - Ci @ H @ np.linalg.solve(A, H.T @ Ci)
+        out.append(-0.5 * (float(np.sum(xy * (P @ xy))) + 2 * np.linalg.slogdet(C)[1] + 2 * np.linalg.slogdet(A)[1]))
+    return np.array(out)
+
+
+def test_state_space_reml_is_the_restricted_likelihood():
+    rng = np.random.default_rng(2)
+    for gap in (2.0, 0.5):
+        t = np.round(np.cumsum(np.r_[0.0, gap + rng.exponential(2.0, 59)]) / 0.02) * 0.02
+        xy = np.column_stack([200 * t + 0.02 * t ** 2 + rng.normal(0, 50, len(t)), rng.normal(0, 50, len(t))])
+        sigma = np.full(len(t), 50.0)
+        ours, direct = reml_log_likelihood(t, xy, sigma, Q_GRID), dense_reml(t, xy, sigma, Q_GRID)
+        assert np.ptp(ours - direct) < 0.05  # equal up to a constant
+        assert np.argmax(ours) == np.argmax(direct)
+
+
+def test_depth_intervals_bracket_the_engines_depth_on_a_decoded_recording(tmp_path):
+    """SBS lines from skyborder's simulator read by the SBS reader (fixes milliseconds apart at times):
+    the engine's exact depth of each passage lies in the interval, and deep passages are certain."""
+    from skyborder.airspace import world
+    from skyborder.cli import main
+    from skyborder.tracks.readers.sniff import read_tracks
+
+    out = tmp_path / "approach.sbs"
+    assert main(["simulate", "--scenario", "border-approach", "--format", "sbs", "--out", str(out),
+                 "--duration", "600", "--start", "2015-11-24T07:15:00Z"]) == 0
+    tracks = read_tracks(str(out))
+    tracks = tracks[tracks["track_id"] == "15224d"]
+    airspaces = world.select("TUR,SYR")
+    result = detect(tracks, airspaces)
+    doubt = violation_probability(tracks, result, airspaces, fix_sigma(tracks, "sbs"), ViolationSettings(samples=300))
+    rows = result.join(doubt)
+    passages = rows[rows["status"] != "near"]
+    assert len(passages) == 3 and (passages["p_inside"] == 1.0).all()
+    assert (passages["depth_low_m"] <= passages["max_depth_m"] + 2.5).all()
+    assert (passages["max_depth_m"] <= passages["depth_high_m"] + 2.5).all()

@@ -29,7 +29,7 @@ drawn path's pieces are joined sample by sample.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -215,11 +215,12 @@ def _draw_piece(track: pd.DataFrame, times: pd.DatetimeIndex, sigma: np.ndarray,
         inside &= np.isnan(alt) | ((alt >= airspace.floor_m) & (alt <= airspace.ceiling_m))
     half_in = 0.5 * (inside[:, 1:].astype(float) + inside[:, :-1])
     duration = half_in @ np.diff(tq) if len(tq) > 1 else np.zeros(len(paths))
-    coarse = _boundary_tree(plane, airspace, reach, COARSE_SPACING_M)
-    return _Draws(inside.any(axis=1), duration, _max_depth(paths, inside, tree, coarse)), posterior.q
+    depth = _max_depth(paths, inside, tree, lambda r: _boundary_tree(plane, airspace, max(r, reach), COARSE_SPACING_M))
+    return _Draws(inside.any(axis=1), duration, depth), posterior.q
 
 
-def _max_depth(paths: np.ndarray, inside: np.ndarray, tree: cKDTree, coarse: cKDTree) -> np.ndarray:
+def _max_depth(paths: np.ndarray, inside: np.ndarray, tree: cKDTree,
+               coarse_within: Callable[[float], cKDTree]) -> np.ndarray:
     """Each drawn path's largest distance (m) to the boundary at its inside points (0 when never
     inside), querying only the times that can hold a maximum.
 
@@ -228,11 +229,22 @@ def _max_depth(paths: np.ndarray, inside: np.ndarray, tree: cKDTree, coarse: cKD
     reaches at least ``L = max(d - spread)`` and a time with ``d + spread < L`` cannot hold any
     path's maximum. Far from the boundary a nearest-point query is slow: points at least
     ``COARSE_FROM_M`` deep are measured against boundary points every ``COARSE_SPACING_M``, which
-    overstates a distance ``D`` by at most ``spacing^2 / (8 D)`` (1.25 m).
+    overstates a distance ``D`` by at most ``spacing^2 / (8 D)`` (1.25 m). ``coarse_within(r)``
+    gives those points within ``r`` of the plane's centre: ``r`` is grown until it holds the
+    nearest boundary point of every point measured.
     """
     mean = paths.mean(axis=0)
     spread = np.sqrt(((paths - mean[None]) ** 2).sum(axis=2)).max(axis=0)
-    d = tree.query(mean)[0]
+    radius = float(np.max(np.hypot(mean[:, 0], mean[:, 1]) + spread))
+    reach = 2.0 * radius
+    coarse = coarse_within(reach)
+    d = coarse.query(mean)[0]
+    while float(np.max(np.hypot(mean[:, 0], mean[:, 1]) + d + 2 * spread)) > reach and reach < MAX_BOUNDARY_REACH_M:
+        reach = 1.5 * float(np.max(np.hypot(mean[:, 0], mean[:, 1]) + d + 2 * spread))
+        coarse = coarse_within(reach)
+        d = coarse.query(mean)[0]
+    near = d - spread < COARSE_FROM_M + COARSE_SPACING_M
+    d[near] = tree.query(mean[near])[0]
     mean_inside = inside.mean(axis=0) > 0.5
     lower = float(np.max(np.where(mean_inside, d - spread, -np.inf), initial=-np.inf))
     times = np.flatnonzero(d + spread >= lower) if lower > 0 else np.arange(paths.shape[1])

@@ -12,10 +12,11 @@ Model (each horizontal axis of a local plane separately, the same for both):
 The posterior is then Gaussian (Rasmussen & Williams, *Gaussian Processes for Machine Learning*,
 2006, §2.7, with a vague prior on the linear part), and ``q`` is chosen per window by maximising
 the restricted (REML) likelihood over a logarithmic grid ``Q_GRID`` - a straight flight gets a
-small ``q`` (strong smoothing), a turning one a large ``q``. The likelihood and
-:meth:`PathPosterior.mean_and_covariance` use the dense covariance of the window's fixes (a few
-hundred at most); drawing paths at many times uses the same model's state-space form, whose
-precision is banded (:meth:`PathPosterior.sample`), so its cost is linear in the number of times.
+small ``q`` (strong smoothing), a turning one a large ``q``. The likelihood and the drawing of
+paths use the model's state-space form (position and velocity at each time), whose precision is
+banded, so their cost is linear in the number of fixes and times; drawn states lie on a 20 ms grid
+so that fixes milliseconds apart keep the system well scaled. :meth:`PathPosterior.mean_and_covariance`
+gives the same posterior from the dense covariance of the fixes (for a few times).
 """
 from __future__ import annotations
 
@@ -27,9 +28,10 @@ from scipy.linalg.lapack import dtbtrs
 
 __all__ = ["Q_DEFAULT", "Q_GRID", "PathPosterior", "iwp_covariance"]
 
-Q_GRID = np.logspace(-3.0, 4.0, 29)  # m^2/s^3, four values per decade
+Q_GRID = np.logspace(-2.0, 4.0, 25)  # m^2/s^3, four values per decade
 Q_DEFAULT = 10.0  # m^2/s^3, used when a window has too few fixes to estimate q
 JITTER = 1e-9  # relative diagonal loading of covariances before Cholesky
+MIN_STATE_GAP_S = 0.02  # drawn states lie on a grid of this step (s): fixes 1 ms apart share one
 
 
 def iwp_covariance(s: np.ndarray, t: np.ndarray, q: float) -> np.ndarray:
@@ -105,7 +107,7 @@ class PathPosterior:
         number of times: a banded Cholesky factor of the posterior precision, one banded solve for
         the mean and one banded triangular solve for the draws of both axes.
         """
-        times, obs_index = np.unique(np.r_[self.t, tq], return_inverse=True)
+        times, obs_index = _state_times(np.r_[self.t, tq])
         factor, mean = self._state_posterior(times, obs_index[:len(self.t)])
         query = 2 * obs_index[len(self.t):]  # position entries of the query times
         # x = L^-T z has covariance (L L^T)^-1, the posterior covariance: one banded triangular
@@ -122,51 +124,87 @@ class PathPosterior:
     def _state_posterior(self, times: np.ndarray, at_fix: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Banded Cholesky factor (lower band storage, 4 rows) of the posterior precision of the
         states (position, velocity) at ``times``, and the posterior mean (2 M, 2) of both axes."""
-        m = len(times)
-        band = np.zeros((4, 2 * m))  # lower band storage: band[i, j] = Lambda[j + i, j]
-        dt = np.diff(times)
-        if m > 1:
-            q3, q2, q1 = self.q * dt ** 3 / 3.0, self.q * dt ** 2 / 2.0, self.q * dt
-            det = q3 * q1 - q2 * q2
-            a, b, c = q1 / det, -q2 / det, q3 / det  # Q^-1 = [[a, b], [b, c]]
-            # (s1 - F s0)^T Q^-1 (s1 - F s0), F = [[1, dt], [0, 1]]: blocks of s0 s0, s1 s1, s1 s0
-            p0, v0, p1 = 2 * np.arange(m - 1), 2 * np.arange(m - 1) + 1, 2 * np.arange(1, m)
-            ftqf = (a, a * dt + b, a * dt * dt + 2 * b * dt + c)  # (pp, vp, vv) of F^T Q^-1 F
-            np.add.at(band[0], p0, ftqf[0])
-            np.add.at(band[1], p0, ftqf[1])
-            np.add.at(band[0], v0, ftqf[2])
-            np.add.at(band[0], p1, a)
-            np.add.at(band[1], p1, b)
-            np.add.at(band[0], p1 + 1, c)
-            # -Q^-1 F: rows (p1, v1) x columns (p0, v0)
-            np.add.at(band[2], p0, -a)              # (p1, p0)
-            np.add.at(band[1], v0, -(a * dt + b))   # (p1, v0)
-            np.add.at(band[3], p0, -b)              # (v1, p0)
-            np.add.at(band[2], v0, -(b * dt + c))   # (v1, v0)
-        weight = 1.0 / self.sigma ** 2
-        np.add.at(band[0], 2 * at_fix, weight)
-        rhs = np.zeros((2 * m, 2))
-        np.add.at(rhs, 2 * at_fix, self.xy * weight[:, None])
-        if not self.linear:  # a single fix: no velocity to learn; a weak prior keeps the system definite
-            band[0, 1::2] += 1e-12
-        factor = cholesky_banded(band, lower=True, check_finite=False)
+        band, rhs = _posterior_band(times, at_fix, self.xy, self.sigma, self.q, self.linear)
+        factor = _banded_cholesky(band)
         return factor, cho_solve_banded((factor, True), rhs, check_finite=False)
 
 
+def _prior_band(times: np.ndarray, q: float) -> np.ndarray:
+    """The prior precision of the states (position, velocity) at ``times`` in lower band storage
+    (``band[i, j] = Lambda[j + i, j]``): the sum over steps of ``(s1 - F s0)^T Q^-1 (s1 - F s0)``
+    with ``F = [[1, dt], [0, 1]]`` and ``Q = q [[dt^3/3, dt^2/2], [dt^2/2, dt]]``; nothing on the
+    first state (its prior is flat)."""
+    m = len(times)
+    band = np.zeros((4, 2 * m))
+    if m < 2:
+        return band
+    dt = np.diff(times)
+    q3, q2, q1 = q * dt ** 3 / 3.0, q * dt ** 2 / 2.0, q * dt
+    det = q3 * q1 - q2 * q2
+    a, b, c = q1 / det, -q2 / det, q3 / det  # Q^-1 = [[a, b], [b, c]]
+    p0, v0, p1 = 2 * np.arange(m - 1), 2 * np.arange(m - 1) + 1, 2 * np.arange(1, m)
+    np.add.at(band[0], p0, a)                                # F^T Q^-1 F: (p0, p0)
+    np.add.at(band[1], p0, a * dt + b)                       # (v0, p0)
+    np.add.at(band[0], v0, a * dt * dt + 2 * b * dt + c)     # (v0, v0)
+    np.add.at(band[0], p1, a)                                # Q^-1: (p1, p1)
+    np.add.at(band[1], p1, b)                                # (v1, p1)
+    np.add.at(band[0], p1 + 1, c)                            # (v1, v1)
+    np.add.at(band[2], p0, -a)                               # -Q^-1 F: (p1, p0)
+    np.add.at(band[1], v0, -(a * dt + b))                    # (p1, v0)
+    np.add.at(band[3], p0, -b)                               # (v1, p0)
+    np.add.at(band[2], v0, -(b * dt + c))                    # (v1, v0)
+    return band
+
+
+def _posterior_band(times: np.ndarray, at_fix: np.ndarray, xy: np.ndarray, sigma: np.ndarray, q: float,
+                    linear: bool) -> tuple[np.ndarray, np.ndarray]:
+    """The posterior precision (band) and the right-hand side ``H^T R^-1 y`` (2 M, 2) of fixes
+    ``xy`` with errors ``sigma`` observed at states ``at_fix``."""
+    band = _prior_band(times, q)
+    weight = 1.0 / sigma ** 2
+    np.add.at(band[0], 2 * at_fix, weight)
+    rhs = np.zeros((2 * len(times), 2))
+    np.add.at(rhs, 2 * at_fix, xy * weight[:, None])
+    if not linear:  # a single fix: no velocity to learn; a weak prior keeps the system definite
+        band[0, 1::2] += 1e-12
+    return band, rhs
+
+
+def _banded_cholesky(band: np.ndarray) -> np.ndarray:
+    try:
+        return cholesky_banded(band, lower=True, check_finite=False)
+    except np.linalg.LinAlgError:  # rounding on a badly scaled system: load the diagonal a little
+        loaded = band.copy()
+        loaded[0] += JITTER * np.max(band[0])
+        return cholesky_banded(loaded, lower=True, check_finite=False)
+
+
+def _state_times(t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct state times of a draw and the state of each given time: times are put on a grid
+    of ``MIN_STATE_GAP_S`` (moved by at most half of it, 10 ms), which keeps the prior's precision
+    (~1 / (q dt^3)) well scaled when fixes come milliseconds apart."""
+    snapped = np.round(t / MIN_STATE_GAP_S) * MIN_STATE_GAP_S
+    times, index = np.unique(snapped, return_inverse=True)
+    return times, index
+
+
 def reml_log_likelihood(t: np.ndarray, xy: np.ndarray, sigma: np.ndarray, grid: np.ndarray = Q_GRID) -> np.ndarray:
-    """Restricted log-likelihood of both axes' fixes for each ``q`` of ``grid`` (up to a constant)."""
-    H = _basis(t)
+    """Restricted (diffuse) log-likelihood of both axes' fixes for each ``q`` of ``grid``, up to a
+    constant, computed in the state-space form in time linear in the number of fixes.
+
+    With states at the fix times, prior precision ``P(q)`` (whose null space, straight constant-
+    velocity motion, carries the flat prior), ``L = P + H^T R^-1 H`` and ``b = H^T R^-1 y``:
+    ``-1/2 [ log|L| - log|P|+ + y^T R^-1 y - b^T L^-1 b ]`` per axis, where the pseudo-determinant
+    ``log|P|+ = -sum_k log|Q_k| + const = -2 (M - 1) log q + const``.
+    """
+    times, at_fix = _state_times(t)
+    linear = len(times) > 1
     out = np.empty(len(grid))
+    yy = float(np.sum(xy * xy / (sigma ** 2)[:, None]))
     for k, q in enumerate(grid):
-        C = iwp_covariance(t, t, float(q)) + np.diag(sigma ** 2)
-        C[np.diag_indices_from(C)] += JITTER * np.mean(np.diag(C))
-        factor = cho_factor(C, lower=True)
-        CiH = cho_solve(factor, H)
-        A = H.T @ CiH
-        Ciy = cho_solve(factor, xy)
-        proj = Ciy - CiH @ np.linalg.solve(A, H.T @ Ciy)
-        quad = float(np.sum(xy * proj))
-        logdet_c = 2.0 * float(np.sum(np.log(np.diag(factor[0]))))
-        logdet_a = float(np.linalg.slogdet(A)[1])
-        out[k] = -0.5 * (quad + 2.0 * logdet_c + 2.0 * logdet_a)
+        band, rhs = _posterior_band(times, at_fix, xy, sigma, float(q), linear)
+        factor = _banded_cholesky(band)
+        mean = cho_solve_banded((factor, True), rhs, check_finite=False)
+        logdet = 2.0 * float(np.sum(np.log(factor[0])))
+        out[k] = -0.5 * (2.0 * logdet + 4.0 * (len(times) - 1) * np.log(q) + yy - float(np.sum(rhs * mean)))
     return out
