@@ -28,6 +28,7 @@ bench: $(STAMP)
 	$(PY) benchmarks/bench_detect.py
 	$(PY) benchmarks/bench_readers.py
 	$(PY) benchmarks/bench_readers_modes.py
+	$(PY) benchmarks/bench_watch.py
 	$(PY) benchmarks/bench_web.py
 	$(PY) benchmarks/bench_analysis.py
 

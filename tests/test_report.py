@@ -26,12 +26,18 @@ CHROMIUM = "/usr/bin/chromium"
 TRACK_ID = "SU24<script>"  # must come out escaped, and not reach a file name
 
 
+def write_crossing(folder, track_id: str):
+    """A CSV track flying west across the Hatay salient at 35.83 N, a fix every 4 s."""
+    rows = [f"2015-11-24T07:23:{4 * i:02d}Z,{track_id},35.83,{36.25 - 0.01 * i:.3f},5791\n" for i in range(15)]
+    source = folder / "t.csv"
+    source.write_text("time,track_id,lat,lon,alt_m\n" + "".join(rows))
+    return source
+
+
 @pytest.fixture(scope="module")
 def made(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("report")
-    rows = [f"2015-11-24T07:23:{4 * i:02d}Z,{TRACK_ID},35.83,{36.25 - 0.01 * i:.3f},5791\n" for i in range(15)]
-    source = tmp / "t.csv"
-    source.write_text("time,track_id,lat,lon,alt_m\n" + "".join(rows))
+    source = write_crossing(tmp, TRACK_ID)
     out = tmp / "out"
     code = main(["report", str(source), "--airspace", "TUR", "--format", "html,pdf,geojson,kml", "-o", str(out),
                  "--samples", "300", "--position-error", "radar"])

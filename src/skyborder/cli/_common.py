@@ -23,9 +23,9 @@ def reader_options(args: Namespace) -> dict:
     return {name: value for name, value in given.items() if value}
 
 
-def load_airspaces(args: Namespace, bad):
-    """The airspaces named by ``--airspace`` (default all embedded countries unless ``--zones`` is
-    given) and the zones of every ``--zones`` file, in the order given."""
+def watched_airspaces(args: Namespace, bad) -> list:
+    """The airspaces of ``--airspace`` (default all unless ``--zones``) and ``--zones`` files, in the
+    order given."""
     from ..airspace import world
     from ..airspace.zones import read_zones
 
@@ -48,3 +48,20 @@ def load_tracks(paths: list[str], args: Namespace, bad):
     kept = [t for t in tables if len(t)]
     tracks = pd.concat(kept, ignore_index=True) if kept else tables[0]
     return annotate(tracks)
+
+
+def register_filters(args: Namespace) -> dict:
+    """Keyword filters for the register's queries from ``--since --until --country --military --track``."""
+    from ..errors import InputError
+
+    filters = {"since": args.since, "until": args.until, "country": args.country, "track_id": args.track,
+               "military": None if args.military is None else args.military == "yes"}
+    for name in ("since", "until"):
+        if filters[name]:
+            try:
+                import pandas as pd
+                pd.Timestamp(filters[name])
+            except ValueError:
+                raise InputError(f"--{name} {filters[name]!r} is not a time (give ISO-8601, e.g. 2015-11-24T07:00Z)") \
+                    from None
+    return filters

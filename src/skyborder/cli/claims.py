@@ -6,7 +6,7 @@ import sys
 from argparse import Namespace
 
 from ..errors import BadInput, InputError
-from ._common import EXIT_BAD_INPUT, EXIT_OK, emit, load_airspaces
+from ._common import EXIT_BAD_INPUT, EXIT_OK, emit, watched_airspaces
 from .map import check_map_path
 
 
@@ -44,7 +44,7 @@ def run(args: Namespace) -> int:
     if args.map:
         check_map_path(args.map)
     bad = BadInput(echo=sys.stderr)
-    airspaces = load_airspaces(args, bad)
+    airspaces = watched_airspaces(args, bad)
     if len(airspaces) != 1:
         raise InputError(f"claims are checked against one airspace; got {len(airspaces)} (use --airspace CODE)")
     claims = Claims(Claimed(*parse_quantity(args.duration, "duration")),

@@ -6,7 +6,7 @@ import sys
 from argparse import Namespace
 
 from ..errors import BadInput
-from ._common import EXIT_BAD_INPUT, EXIT_OK, emit, load_airspaces
+from ._common import EXIT_BAD_INPUT, EXIT_OK, emit, watched_airspaces
 from .map import check_map_path
 
 
@@ -20,7 +20,7 @@ def run(args: Namespace) -> int:
     if args.map:
         check_map_path(args.map)
     bad = BadInput(echo=sys.stderr)
-    airspaces = load_airspaces(args, bad)
+    airspaces = watched_airspaces(args, bad)
     error = parse_position_error(args.position_error)
     a, kinds_a = tracks_with_kinds([args.track_a], args, bad)
     b, kinds_b = tracks_with_kinds([args.track_b], args, bad)

@@ -5,7 +5,7 @@ import sys
 from argparse import Namespace
 
 from ..errors import BadInput, InputError
-from ._common import EXIT_BAD_INPUT, EXIT_OK, emit, load_airspaces, load_tracks
+from ._common import EXIT_BAD_INPUT, EXIT_OK, emit, load_tracks, watched_airspaces
 
 
 def run(args: Namespace) -> int:
@@ -17,7 +17,7 @@ def run(args: Namespace) -> int:
     if args.format == "geoparquet" and not args.output:
         raise InputError("--format geoparquet needs --output FILE")
     bad = BadInput(echo=sys.stderr)
-    airspaces = load_airspaces(args, bad)
+    airspaces = watched_airspaces(args, bad)
     tracks = load_tracks(args.tracks, args, bad)
     result = detect(tracks, airspaces, max_gap_s=args.max_gap, near_m=args.near,
                     progress=not args.quiet and sys.stderr.isatty())

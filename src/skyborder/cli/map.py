@@ -5,7 +5,7 @@ import sys
 from argparse import Namespace
 
 from ..errors import BadInput, InputError, OutputFormatError
-from ._common import EXIT_BAD_INPUT, EXIT_OK, load_airspaces, load_tracks
+from ._common import EXIT_BAD_INPUT, EXIT_OK, load_tracks, watched_airspaces
 
 MAP_SUFFIXES = (".png", ".svg", ".pdf")
 
@@ -25,7 +25,7 @@ def run(args: Namespace) -> int:
     if args.overview < 0:
         raise InputError("--overview must be >= 0 km")
     bad = BadInput(echo=sys.stderr)
-    airspaces = load_airspaces(args, bad)
+    airspaces = watched_airspaces(args, bad)
     tracks = select_tracks(load_tracks(args.tracks, args, bad), args.track)
     result = detect(tracks, airspaces, max_gap_s=args.max_gap, near_m=args.near)
     title = args.title

@@ -8,7 +8,7 @@ from argparse import Namespace
 import pandas as pd
 
 from ..errors import BadInput, InputError
-from ._common import EXIT_BAD_INPUT, EXIT_OK, load_airspaces, load_tracks
+from ._common import EXIT_BAD_INPUT, EXIT_OK, load_tracks, watched_airspaces
 
 
 def tracks_with_kinds(paths: list[str], args: Namespace, bad: BadInput) -> tuple[pd.DataFrame, dict[str, str]]:
@@ -58,7 +58,7 @@ def run(args: Namespace) -> int:
     if args.since or args.until:
         raise InputError("--since/--until select passages of the register: use them with --db")
     bad = BadInput(echo=sys.stderr)
-    airspaces = load_airspaces(args, bad)
+    airspaces = watched_airspaces(args, bad)
     tracks, kinds = tracks_with_kinds(args.items, args, bad)
     result = detect(tracks, airspaces, max_gap_s=args.max_gap, near_m=args.near)
     sigma = fix_sigma(tracks, error, kinds)
