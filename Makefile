@@ -32,6 +32,7 @@ bench: $(STAMP)
 	$(PY) benchmarks/bench_readers_modes.py
 	$(PY) benchmarks/bench_watch.py
 	$(PY) benchmarks/bench_web.py
+	$(PY) benchmarks/bench_analysis.py
 
 web:
 	bash scripts/vendor_web.sh

@@ -1,4 +1,4 @@
-"""What the command modules share: exit codes, output, reader options."""
+"""What the command modules share: exit codes, output, reader options, loading tracks and airspaces."""
 from __future__ import annotations
 
 import sys
@@ -26,7 +26,8 @@ def reader_options(args: Namespace) -> dict:
 
 
 def watched_airspaces(args: Namespace, bad) -> list:
-    """The airspaces of ``--airspace`` (default all unless ``--zones``) and ``--zones`` files."""
+    """The airspaces of ``--airspace`` (default all unless ``--zones``) and ``--zones`` files, in the
+    order given."""
     from ..airspace import world
     from ..airspace.zones import read_zones
 
@@ -34,6 +35,21 @@ def watched_airspaces(args: Namespace, bad) -> list:
     for zone_file in args.zones:
         airspaces += read_zones(zone_file, bad)
     return airspaces
+
+
+def load_tracks(paths: list[str], args: Namespace, bad):
+    """Every track file read (format sniffed unless ``--input-format``) into one track table, with
+    the nationality columns the ICAO addresses and callsigns give."""
+    import pandas as pd
+
+    from ..tracks.nationality import annotate
+    from ..tracks.readers.sniff import read_tracks
+
+    tables = [read_tracks(path, args.input_format, bad, columns=args.columns, **reader_options(args))
+              for path in paths]
+    kept = [t for t in tables if len(t)]
+    tracks = pd.concat(kept, ignore_index=True) if kept else tables[0]
+    return annotate(tracks)
 
 
 def register_filters(args: Namespace) -> dict:

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, TextIO
 import pandas as pd
 
 from ..errors import InputError
-from ._common import EXIT_BAD_INPUT, EXIT_OK, bad_input, emit, reader_options, watched_airspaces
+from ._common import EXIT_BAD_INPUT, EXIT_OK, bad_input, emit, load_tracks, reader_options, watched_airspaces
 
 if TYPE_CHECKING:
     from ..airspace.model import Airspace
@@ -74,13 +74,8 @@ def _detect_whole(args: Namespace, airspaces: list[Airspace], bad: BadInput) -> 
     """The tracks in memory (the path of each passage is drawn from its track's fixes)."""
     from ..detection import detect
     from ..report import export
-    from ..tracks.nationality import annotate
-    from ..tracks.readers.sniff import read_tracks
 
-    tables = [read_tracks(path, args.input_format, bad, columns=args.columns, **reader_options(args))
-              for path in args.tracks]
-    tracks = pd.concat([t for t in tables if len(t)], ignore_index=True) if any(len(t) for t in tables) else tables[0]
-    tracks = annotate(tracks)
+    tracks = load_tracks(args.tracks, args, bad)
     result = detect(tracks, airspaces, max_gap_s=args.max_gap, near_m=args.near,
                     progress=not args.quiet and sys.stderr.isatty())
     if args.format == "geoparquet":
