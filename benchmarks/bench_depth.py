@@ -1,7 +1,7 @@
 """Depth of passages and closest approach of near misses: microseconds per passage, against the
 sampled search they replaced, on (a) passage-dense synthetic traffic and (b) real flights.
 
-(a) ``bench_detect.traffic``: great-circle flights between airports plus tracks zig-zagging across
+(a) ``synthetic.traffic``: great-circle flights between airports plus tracks zig-zagging across
     real borders, against the 250 embedded countries.
 (b) OpenSky state vectors shipped in the ``traffic`` wheel on PyPI (``pip download traffic``;
     samples ``switzerland`` against CHE and ``quickstart`` against every country).
@@ -42,7 +42,7 @@ from skyborder.tracks import schema
 from skyborder.units import FOOT_M
 
 sys.path.insert(0, str(Path(__file__).parent))
-from bench_detect import track_subset, traffic
+from synthetic import traffic
 
 BASELINE = "ce2ed8c"  # the last commit with the sampled search
 TRAFFIC_WHEEL = "traffic==2.13"
@@ -153,7 +153,7 @@ def main() -> None:
     cache = Path(os.environ.get("SKYBORDER_CACHE") or Path.home() / ".cache" / "skyborder")
     cache.mkdir(parents=True, exist_ok=True)
     every = AirspaceIndex(list(world.countries().values()))
-    rows = bench("synthetic", track_subset(traffic(args.points), args.points), every, old, args.old_passages)
+    rows = bench("synthetic", schema.normalize(traffic(args.points)), every, old, args.old_passages)
     try:
         samples = opensky_samples(cache)
     except (OSError, subprocess.CalledProcessError, KeyError, zipfile.BadZipFile) as error:

@@ -4,8 +4,8 @@ For each size, synthetic traffic (``synthetic.py``, written in batches) goes to 
 sorted by track, then ``skyborder detect FILE --airspace all --format csv`` runs in a fresh
 process capped with ``prlimit --as=8 GB``, one size at a time. Printed: fixes, wall time, the
 depth search's time, peak resident memory and whether it stays within the 1.5 GB bound.
-``--skip-depth`` replaces today's depth search (being replaced by the engine-depth work) with
-zeros, to measure everything else on big inputs in reasonable time; the table says so.
+``--skip-depth`` replaces the depth search with zeros, to measure everything else apart; the
+table says so.
 
 Run: .venv/bin/python benchmarks/bench_memory.py [--sizes 100000,1000000,5000000,20000000] [--skip-depth]
 """
@@ -25,7 +25,7 @@ BOUND_MB = 1500.0
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="100000,1000000,5000000,20000000", help="fixes per input, comma list")
-    parser.add_argument("--skip-depth", action="store_true", help="measure without today's depth search")
+    parser.add_argument("--skip-depth", action="store_true", help="measure without the depth search")
     args = parser.parse_args()
     print(f"\npeak memory of skyborder detect --airspace all (Parquet sorted by track, CSV out)"
           f"{'; depth search skipped' if args.skip_depth else ''}")

@@ -46,7 +46,7 @@ def main() -> None:
     from skyborder.cli import main as skyborder
     from skyborder.detection import distance
 
-    if skip_depth:  # memory of everything but the depth search (being replaced: see the README)
+    if skip_depth:  # memory and time of everything but the depth search
         def no_depth(arrays, index, pos, air, *rest):
             return np.zeros(len(air)), np.zeros(len(air)), np.zeros(len(air))
 
