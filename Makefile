@@ -24,13 +24,21 @@ lint: $(STAMP)
 test: $(STAMP) system-deps lint
 	$(PY) -m pytest -n 2 -q
 
-bench: $(STAMP)
+# the benchmarks' baselines live in their own environment: traffic 2.x needs pandas < 3
+BASELINES := .venv-baselines
+$(BASELINES)/.installed:
+	test -x $(BASELINES)/bin/python || $(PYTHON) -m venv $(BASELINES)
+	$(BASELINES)/bin/python -m pip install --quiet "traffic>=2.10" "movingpandas>=0.20" "pandas>=2.1,<3"
+	touch $(BASELINES)/.installed
+
+bench: $(STAMP) $(BASELINES)/.installed
 	$(PY) benchmarks/bench_detect.py
 	$(PY) benchmarks/bench_readers.py
 	$(PY) benchmarks/bench_readers_modes.py
+	prlimit --as=12000000000 -- $(PY) benchmarks/bench_scan.py
 
 world: $(STAMP)
 	$(PY) scripts/build_world.py
 
 clean:
-	rm -rf $(VENV) skyborder-demo .pytest_cache
+	rm -rf $(VENV) $(BASELINES) skyborder-demo .pytest_cache
