@@ -30,6 +30,7 @@ def main(flights_path: str, airspaces_path: str) -> None:
     warnings.simplefilter("ignore")
     rows = pd.read_parquet(flights_path)
     rows["timestamp"] = pd.to_datetime(rows["lastposupdate"], unit="s", utc=True)
+    rows["icao24"] = rows["icao24"].astype(str)  # dictionary-encoded in the file
     zones = pd.read_parquet(airspaces_path)
     shapes = shapely.from_wkb(zones["geometry"].to_numpy())
     boxes = shapely.bounds(shapes)

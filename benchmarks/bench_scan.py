@@ -15,7 +15,7 @@ files; written once under ``--archive`` and reused), measured in one run:
       against skyborder's one-worker scan throughput and its in-memory ``detect`` on the very
       same flights.
 
-Run: .venv/bin/python benchmarks/bench_scan.py [--positions 1e8] [--hours 24] [--quick]
+Run: .venv/bin/python benchmarks/bench_scan.py [--positions 1e8] [--hours 24] [--airspace CODES] [--quick]
 (``make bench`` runs the default under a 12 GB address-space cap; the 1e8 positions take ~3 GB of
 disk under /tmp.)
 """
@@ -114,10 +114,11 @@ def main() -> None:
     parser.add_argument("--archive", default=os.path.join(tempfile.gettempdir(), "skyborder-bench-archive"))
     parser.add_argument("--airspace", default="EST,LVA,LTU,FIN,SWE,POL,BLR,RUS")
     parser.add_argument("--baseline-flights", type=int, default=100)
-    parser.add_argument("--quick", action="store_true", help="2e6 positions in 4 hours")
+    parser.add_argument("--quick", action="store_true", help="4e5 positions in 2 hours")
     args = parser.parse_args()
     if args.quick:
-        args.positions, args.hours, args.archive = 2e6, 4, args.archive + "-quick"
+        args.positions, args.hours, args.archive = 4e5, 2, args.archive + "-quick"
+        args.baseline_flights = min(args.baseline_flights, 30)
     folder = Path(args.archive)
     paths = archive(folder, args.positions, args.hours)
     start = pd.Timestamp(opensky_archive.START)

@@ -146,6 +146,7 @@ class TaskStarts(SchedulerPlugin):
             self.starts[key] = self.starts.get(key, 0) + 1
 
 
+@pytest.mark.slow
 def test_a_worker_killed_during_the_scan_is_replaced_and_nothing_is_lost_or_repeated(tmp_path):
     rng = np.random.default_rng(11)
     archive = write_archive(tmp_path / "archive", fixes(rng, aircraft=40), rng, files=12)
@@ -209,6 +210,7 @@ def dask_scheduler(tmp_path):
         log.close()
 
 
+@pytest.mark.slow
 def test_the_command_on_a_dask_scheduler_reports_bad_rows_and_writes_parquet(tmp_path, dask_scheduler, capsys):
     rng = np.random.default_rng(5)
     archive = write_archive(tmp_path / "archive", fixes(rng, aircraft=10), rng, files=4)

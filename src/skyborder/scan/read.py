@@ -1,6 +1,6 @@
 """Reading one archive file for a scan: only the needed columns, only the row groups in the window.
 
-Parquet files are read row group by row group with column projection (``needed_columns``): an
+Parquet files are read in batches of ``BATCH_ROWS`` rows of a row group, with column projection (``needed_columns``): an
 OpenSky state-vector file keeps ``time, icao24, lat, lon, baroaltitude, geoaltitude, onground,
 callsign, lastposupdate`` and leaves velocity, heading, vertical rate, squawk, alert, spi,
 lastcontact and serials on disk. A row group whose time statistics (min/max of every column the
@@ -36,6 +36,7 @@ NEEDED_TARGETS = frozenset({"time", "track_id", "icao24", "lat", "lon", "alt_m",
                             "on_ground", "callsign"})
 #: OpenSky state-vector columns the readers use beyond the common aliases
 OPENSKY_NEEDED = frozenset({"lastposupdate", "baroaltitude", "geoaltitude", "onground"})
+BATCH_ROWS = 500_000  # rows of a Parquet file parsed at once (bounds stage 1's memory)
 MILLIS_FROM = 1e11  # as the readers: epoch numbers this large are milliseconds
 NATIONALITY = ("country", "operator", "military")
 
@@ -124,13 +125,14 @@ def _parquet_batches(file: ArchiveFile, mapping: Mapping[str, str], window: Time
             stats.row_groups_skipped += 1
             continue
         try:
-            table = parquet.read_row_group(group, columns=keep, use_threads=False)
+            for batch in parquet.iter_batches(BATCH_ROWS, row_groups=[group], columns=keep, use_threads=False):
+                stats.rows += batch.num_rows
+                columns = {n: pa.chunked_array([batch.column(i)]) for i, n in enumerate(batch.schema.names)}
+                raw = tabular.Located(columns, np.arange(start, start + batch.num_rows), "row", file.path)
+                start += batch.num_rows
+                yield tabular.to_tracks(raw, mapping, bad)
         except (pa.ArrowException, OSError) as err:
             raise InputError(f"{file.path}: row group {group} unreadable ({str(err).splitlines()[0]})") from None
-        stats.rows += table.num_rows
-        raw = tabular.Located({n: table.column(i) for i, n in enumerate(table.column_names)},
-                              np.arange(start, start + table.num_rows), "row", file.path)
-        yield tabular.to_tracks(raw, mapping, bad)
 
 
 def _csv_batches(file: ArchiveFile, mapping: Mapping[str, str], bad: BadInput,
