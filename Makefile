@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint bench world clean system-deps
+.PHONY: demo test lint bench world web clean system-deps
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -24,7 +24,7 @@ lint: $(STAMP)
 test: $(STAMP) system-deps lint
 	$(PY) -m pytest -n 2 -q
 
-# the benchmarks' baselines live in their own environment: traffic 2.x needs pandas < 3
+# bench_scan.py's baselines (traffic, movingpandas) in their own environment: traffic 2.x needs pandas < 3
 BASELINES := .venv-baselines
 $(BASELINES)/.installed:
 	test -x $(BASELINES)/bin/python || $(PYTHON) -m venv $(BASELINES)
@@ -33,12 +33,19 @@ $(BASELINES)/.installed:
 
 bench: $(STAMP) $(BASELINES)/.installed
 	$(PY) benchmarks/bench_detect.py
+	$(PY) benchmarks/bench_traffic.py
+	$(PY) benchmarks/bench_memory.py
 	$(PY) benchmarks/bench_readers.py
 	$(PY) benchmarks/bench_readers_modes.py
-	prlimit --as=12000000000 -- $(PY) benchmarks/bench_scan.py
+	$(PY) benchmarks/bench_watch.py
+	$(PY) benchmarks/bench_web.py
+	prlimit --as=8000000000 -- $(PY) benchmarks/bench_scan.py
+
+web:
+	bash scripts/vendor_web.sh
 
 world: $(STAMP)
 	$(PY) scripts/build_world.py
 
 clean:
-	rm -rf $(VENV) $(BASELINES) skyborder-demo .pytest_cache
+	rm -rf $(VENV) .venv-traffic $(BASELINES) skyborder-demo .pytest_cache

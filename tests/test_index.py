@@ -8,6 +8,8 @@ import pytest
 import shapely
 
 from skyborder.airspace import Airspace, world
+from skyborder.airspace import index as index_module
+from skyborder.airspace.cache import IndexCache
 from skyborder.airspace.index import TABLE_MAX_SLOTS, AirspaceIndex
 
 
@@ -18,9 +20,7 @@ def cache_dir(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def index(cache_dir):
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("SKYBORDER_CACHE", str(cache_dir))
-        return AirspaceIndex(list(world.countries().values()))  # built, then saved in cache_dir
+    return AirspaceIndex.load_or_build(list(world.countries().values()), cache=IndexCache(cache_dir))  # built, saved
 
 
 def mismatches(index: AirspaceIndex, lon, lat) -> list[tuple[str, float, float]]:
@@ -132,10 +132,13 @@ def test_many_airspaces_meeting_in_one_fine_cell():
     assert names_at(index, 10.3055, 50.2) == east_of_10_3055
 
 
-def test_index_loaded_from_the_disk_cache_classifies_the_same(index, cache_dir, monkeypatch):
-    monkeypatch.setenv("SKYBORDER_CACHE", str(cache_dir))
-    assert len(list(cache_dir.glob("index-*.npz"))) == 1
-    loaded = AirspaceIndex(list(world.countries().values()))
+def test_index_loaded_from_the_disk_cache_is_memory_mapped_and_classifies_the_same(index, cache_dir):
+    entries = list(cache_dir.glob("index-*"))
+    assert len(entries) == 1 and entries[0].is_dir() and not list(cache_dir.glob("*.partial"))
+    loaded = AirspaceIndex.load_or_build(list(world.countries().values()), cache=IndexCache(cache_dir))
+    assert isinstance(loaded.grid.code, np.memmap) and isinstance(loaded.grid.x1, np.memmap)
+    assert not loaded.grid.code.flags.writeable
+    assert all(np.array_equal(a, index.grid.arrays()[name]) for name, a in loaded.grid.arrays().items())
     assert loaded.combos[:len(index.combos)] == index.combos[:len(loaded.combos)]
     rng = np.random.default_rng(9)
     e = index.edges
@@ -147,11 +150,39 @@ def test_index_loaded_from_the_disk_cache_classifies_the_same(index, cache_dir, 
     assert mismatches(loaded, lon, lat) == []
 
 
-def test_a_changed_dataset_gets_its_own_cache_entry(cache_dir, monkeypatch):
-    monkeypatch.setenv("SKYBORDER_CACHE", str(cache_dir))
+def test_a_changed_dataset_gets_its_own_cache_entry(cache_dir):
     countries = list(world.countries().values())
-    AirspaceIndex(countries[1:])
-    assert len(list(cache_dir.glob("index-*.npz"))) == 2
+    AirspaceIndex.load_or_build(countries[1:], cache=IndexCache(cache_dir))
+    assert len(list(cache_dir.glob("index-*"))) == 2
+
+
+def test_a_broken_cache_entry_is_rebuilt_and_replaced(tmp_path, monkeypatch):
+    monkeypatch.setattr(index_module, "CACHE_MIN_EDGES", 0)  # keep even a small index on disk
+    zones = [Airspace(name=f"Z{i}", geometry=shapely.Point(10.0 + i, 50.0).buffer(0.4)) for i in range(30)]
+    cache = IndexCache(tmp_path)
+    built = AirspaceIndex.load_or_build(zones, cache=cache)
+    (entry,) = tmp_path.glob("index-*")
+    (entry / "table.npy").write_bytes(b"cut short")
+    again = AirspaceIndex.load_or_build(zones, cache=cache)
+    assert not isinstance(again.grid.table, np.memmap)  # rebuilt ...
+    assert isinstance(AirspaceIndex.load_or_build(zones, cache=cache).grid.table, np.memmap)  # ... and stored
+    x, y = grid(9.0, 49.0, 41.0, 51.0, n=300)
+    assert np.array_equal(built.classify(x, y), again.classify(x, y))
+
+
+def test_edge_lists_of_fine_cells_find_every_edge_a_box_meets(index):
+    # boxes around random edge points: the edge must be among the candidates of its box
+    rng = np.random.default_rng(4)
+    e = index.edges
+    pick = rng.integers(0, len(e), 50_000)
+    f = rng.uniform(0.0, 1.0, len(pick))
+    x, y = e.x1[pick] + f * (e.x2[pick] - e.x1[pick]), e.y1[pick] + f * (e.y2[pick] - e.y1[pick])
+    half = rng.uniform(0.0, 0.02, len(pick))
+    box, edge = index.edge_cells.query_boxes(np.clip(x - half, -180, 180), y - half, np.clip(x + half, -180, 180),
+                                             y + half)
+    found = set((box * len(e) + edge).tolist())
+    assert all(i * len(e) + p in found for i, p in enumerate(pick.tolist()))
+    assert len(np.unique(box * len(e) + edge)) == len(box)  # each pair once
 
 
 def test_quiet_segments_meet_no_boundary(index):

@@ -56,6 +56,19 @@ class TrackSchemaError(InputError, ValueError):
         super().__init__(message)
 
 
+class RegisterError(SkyborderError):
+    """The incident register (SQLite or PostgreSQL) failed: what was being written was not written."""
+
+
+class RegisterUnavailableError(RegisterError, InputError):
+    """The register cannot be opened or reached (no such folder, server down, bad URL, unreadable
+    file). The CLI prints it as one line and exits with 2."""
+
+
+class RegisterFullError(RegisterError):
+    """The register's disk (or database) is full: the records of the failed write were not stored."""
+
+
 @dataclass
 class BadInput:
     """Collects rejected input: a count per reason and the first ``keep`` messages.

@@ -163,3 +163,46 @@ def quiet_segments(lon1, lat1, lon2, lat2, code, nx, ny, cell_deg, nsub, fine_qu
         out[i] = (q >= 0 and _quiet_code(fx2, fy2, code, nx, nsub, fine_quiet) == q
                   and _quiet_code(fx1, fy2, code, nx, nsub, fine_quiet) == q
                   and _quiet_code(fx2, fy1, code, nx, nsub, fine_quiet) == q)
+
+
+@nb.njit(inline="always")
+def _fine_cell_of(fx, fy, code, nx, nsub, sub_code):
+    """Boundary fine cell number of global fine cell (fx, fy), or -1 when no edge meets it."""
+    c = code[(fy // nsub) * nx + fx // nsub]
+    if c >= 0:
+        return -1
+    sc = sub_code[(-1 - c) * nsub * nsub + (fy % nsub) * nsub + fx % nsub]
+    return -1 - sc if sc < 0 else -1
+
+
+@nb.njit(parallel=True, cache=True)
+def edges_in_boxes(xmin, ymin, xmax, ymax, code, nx, ny, cell_deg, nsub, sub_code, edge_start, edges,
+                   count_only, offsets, out_box, out_edge):
+    """The edges listed in the fine cells that boxes (degrees) cover.
+
+    With ``count_only``, writes the number of (box, edge) entries of each box to
+    ``offsets[i + 1]``; otherwise fills ``out_box``/``out_edge`` from ``offsets[i]`` on (an edge
+    met in several cells of a box repeats).
+    """
+    inv_fine = nsub / cell_deg
+    nfx, nfy = nx * nsub, ny * nsub
+    for i in nb.prange(len(xmin)):
+        fx0 = min(max(int(np.floor((xmin[i] + 180.0) * inv_fine)), 0), nfx - 1)
+        fx1 = min(max(int(np.floor((xmax[i] + 180.0) * inv_fine)), 0), nfx - 1)
+        fy0 = min(max(int(np.floor((ymin[i] + 90.0) * inv_fine)), 0), nfy - 1)
+        fy1 = min(max(int(np.floor((ymax[i] + 90.0) * inv_fine)), 0), nfy - 1)
+        k = 0 if count_only else offsets[i]
+        for fy in range(fy0, fy1 + 1):
+            for fx in range(fx0, fx1 + 1):
+                s = _fine_cell_of(fx, fy, code, nx, nsub, sub_code)
+                if s < 0:
+                    continue
+                if count_only:
+                    k += edge_start[s + 1] - edge_start[s]
+                else:
+                    for e in range(edge_start[s], edge_start[s + 1]):
+                        out_box[k] = i
+                        out_edge[k] = edges[e]
+                        k += 1
+        if count_only:
+            offsets[i + 1] = k

@@ -31,6 +31,41 @@ def _reading_options() -> argparse.ArgumentParser:
     return reading
 
 
+def _web_options(parser: argparse.ArgumentParser, bind_flag: str = "--bind") -> None:
+    """Options of the radar server, shared by ``serve`` and ``watch --serve``."""
+    group = parser.add_argument_group("radar page")
+    if bind_flag == "--bind":
+        group.add_argument("--bind", default="127.0.0.1:8787", metavar="HOST:PORT",
+                           help="where to listen (default 127.0.0.1:8787; any other address needs --token)")
+    group.add_argument("--token", default=None, metavar="TOKEN",
+                       help="access token (at least 16 characters; default $SKYBORDER_TOKEN): required as a "
+                            "bearer header or through /login?token=TOKEN")
+    group.add_argument("--reference", default=None, metavar="LAT,LON[,NAME]",
+                       help="centre of the range rings, e.g. '35.41,35.95,Hmeymim' (default: none)")
+    group.add_argument("--ring-step", type=float, default=25.0, metavar="NM",
+                       help="range ring spacing in nautical miles (default 25)")
+    group.add_argument("--title", default="skyborder", help="page title")
+
+
+def _airspace_options(parser: argparse.ArgumentParser) -> None:
+    """--airspace and --zones, as ``detect`` has them."""
+    parser.add_argument("--airspace", default=None, metavar="CODES",
+                        help="comma-separated ISO alpha-3 codes, or 'all' (default: all unless --zones is given)")
+    parser.add_argument("--zones", action="append", default=[], metavar="FILE",
+                        help="custom zones, GeoJSON or OpenAir (repeatable)")
+
+
+def _register_filters(parser: argparse.ArgumentParser) -> None:
+    """Period and selection filters of the commands that read the register."""
+    group = parser.add_argument_group("selecting from the register")
+    group.add_argument("--since", metavar="TIME", help="from this UTC time (ISO-8601), inclusive")
+    group.add_argument("--until", metavar="TIME", help="to this UTC time (ISO-8601), exclusive")
+    group.add_argument("--country", metavar="CODES", help="states of registry (ISO alpha-3, comma-separated)")
+    group.add_argument("--military", choices=("yes", "no"), help="military aircraft only, or civil only")
+    group.add_argument("--track", metavar="IDS", help="track ids (comma-separated)")
+    group.add_argument("--limit", type=int, default=None, metavar="N", help="at most N rows")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="skyborder",
@@ -129,6 +164,97 @@ def build_parser() -> argparse.ArgumentParser:
         parents=[reading], epilog=EXIT_CODES, formatter_class=argparse.RawDescriptionHelpFormatter)
     convert.add_argument("input", metavar="IN", help="track file or folder (format sniffed from the content)")
     convert.add_argument("output", metavar="OUT", help="output file: .csv, .parquet or .geojson")
+
+    serve = commands.add_parser(
+        "serve", help="the radar page: live aircraft, borders, warnings and passages in a browser",
+        epilog=EXIT_CODES, formatter_class=argparse.RawDescriptionHelpFormatter)
+    serve.add_argument("--db", default=None, metavar="DB",
+                       help="the register: a SQLite file or a postgresql:// URL (passages, warnings)")
+    serve.add_argument("--airspace", default="", metavar="CODES",
+                       help="comma-separated ISO alpha-3 codes of the watched airspaces, highlighted on the map")
+    serve.add_argument("--zones", action="append", default=[], metavar="FILE",
+                       help="custom zones to draw, GeoJSON or OpenAir (repeatable)")
+    _web_options(serve)
+    serve.add_argument("--simulate", type=int, default=0, metavar="N",
+                       help="show N simulated aircraft (the 'busy' scenario around 35.9 N 36.0 E; "
+                            "with N <= 4 the border-approach scenario) instead of a live feed")
+    watch = commands.add_parser(
+        "watch", help="watch a live feed: predictive warnings, passages and a durable register",
+        epilog=EXIT_CODES, formatter_class=argparse.RawDescriptionHelpFormatter)
+    watch.add_argument("feed", metavar="FEED",
+                       help="sbs://HOST:PORT, beast://HOST:PORT, raw://HOST:PORT, a (growing) file, or - (stdin)")
+    _airspace_options(watch)
+    watch.add_argument("--policy", default="atc", metavar="FILE|NAME",
+                       help="warning policy: a TOML file or a preset (atc, air-policing; default atc)")
+    watch.add_argument("--db", default="skyborder.sqlite", metavar="DB",
+                       help="register: a SQLite file (default skyborder.sqlite) or a postgresql:// URL")
+    watch.add_argument("--events", default="-", metavar="FILE|-",
+                       help="where the JSON-lines events go: a file (appended) or - for standard output (default)")
+    watch.add_argument("--input-format", choices=("sbs", "avr", "beast"), default=None,
+                       help="format of a file or stdin feed (default: sniffed)")
+    watch.add_argument("--follow", action="store_true", help="keep reading a file as it grows (like tail -f)")
+    watch.add_argument("--tz", default=None, metavar="ZONE", help="SBS: time zone of the receiver clock (default UTC)")
+    watch.add_argument("--silence", type=float, default=120.0, metavar="S",
+                       help="give up an aircraft silent for S seconds: its open passages close as 'lost' "
+                            "(default 120)")
+    watch.add_argument("--max-gap", type=float, default=60.0, metavar="S",
+                       help="as for detect: passages with fixes more than S apart are flagged 'gap' (default 60)")
+    watch.add_argument("--near", type=float, default=20_000.0, metavar="M",
+                       help="as for detect: record near misses within M metres (default 20000; 0 disables)")
+    watch.add_argument("--queue", type=int, default=256, metavar="N",
+                       help="batches waiting at most; beyond that a burst is dropped and counted (default 256)")
+    watch.add_argument("--batch-seconds", type=float, default=0.02, metavar="S",
+                       help="the feed hands over what it has at least every S seconds (default 0.02)")
+    watch.add_argument("--no-passages", action="store_true",
+                       help="warnings only: no passage detection (a lighter warning station)")
+    watch.add_argument("--status-every", type=float, default=2.0, metavar="S",
+                       help="status line on standard error every S seconds (0: none; default 2)")
+
+    ingest = commands.add_parser(
+        "ingest", help="fill the register from track files (passages, and warnings with --policy)",
+        parents=[reading], epilog=EXIT_CODES, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ingest.add_argument("tracks", nargs="+", metavar="TRACKS", help="track files (CSV, Parquet, SBS, Beast, ...)")
+    _airspace_options(ingest)
+    ingest.add_argument("--db", default="skyborder.sqlite", metavar="DB",
+                        help="register: a SQLite file (default skyborder.sqlite) or a postgresql:// URL")
+    ingest.add_argument("--policy", default=None, metavar="FILE|NAME",
+                        help="also replay the warnings this policy gives and store them")
+    ingest.add_argument("--max-gap", type=float, default=60.0, metavar="S", help="as for detect (default 60)")
+    ingest.add_argument("--near", type=float, default=20_000.0, metavar="M", help="as for detect (default 20000)")
+    ingest.add_argument("--context", type=float, default=120.0, metavar="S",
+                        help="seconds of track stored before each passage's entry and after its exit (default 120)")
+    ingest.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
+
+    passages = commands.add_parser(
+        "passages", help="list the passages in the register", epilog=EXIT_CODES,
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    passages.add_argument("--db", default="skyborder.sqlite", metavar="DB",
+                          help="the register (default skyborder.sqlite)")
+    passages.add_argument("--airspace", default=None, metavar="CODES", help="airspaces (comma-separated)")
+    passages.add_argument("--status", default=None, metavar="LIST", help="statuses, e.g. closed,gap")
+    _register_filters(passages)
+    passages.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    passages.add_argument("--output", "-o", metavar="FILE", help="write here instead of standard output")
+
+    warnings = commands.add_parser(
+        "warnings", help="replay a recording through a warning policy (and --evaluate it), or list the register's",
+        parents=[reading], epilog=EXIT_CODES, formatter_class=argparse.RawDescriptionHelpFormatter)
+    warnings.add_argument("tracks", nargs="*", metavar="TRACKS", help="track files to replay (or give --db)")
+    _airspace_options(warnings)
+    warnings.add_argument("--policy", default="atc", metavar="FILE|NAME",
+                          help="warning policy: a TOML file or a preset (atc, air-policing; default atc)")
+    warnings.add_argument("--db", default=None, metavar="DB", help="list the warnings stored in this register instead")
+    warnings.add_argument("--stage", default=None, metavar="LIST", help="--db: stages, e.g. imminent,inside")
+    _register_filters(warnings)
+    warnings.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    warnings.add_argument("--output", "-o", metavar="FILE", help="write here instead of standard output")
+    warnings.add_argument("--evaluate", action="store_true",
+                          help="lead time of the first warning of every real entry (or missed), nuisance alerts "
+                               "per flight hour, and a plot of lead time against nuisance rate over a sweep of T1")
+    warnings.add_argument("--plot", default="warnings-evaluation.png", metavar="FILE.png",
+                          help="--evaluate: where the plot goes (default warnings-evaluation.png)")
+    warnings.add_argument("--sweep", default="30,60,90,120,180,240,300", metavar="SECONDS",
+                          help="--evaluate: the look-ahead times T1 to sweep (default 30,60,90,120,180,240,300)")
 
     demo = commands.add_parser("demo", help="the 24 Nov 2015 Su-24 case: passages, claims and a map")
     demo.add_argument("--out", default="skyborder-demo", metavar="DIR", help="output folder (default skyborder-demo)")

@@ -21,3 +21,31 @@ def reader_options(args: Namespace) -> dict:
     """Reader options given on the command line (only those set, so every reader accepts them)."""
     given = {"tz": args.tz, "start_time": args.start_time}
     return {name: value for name, value in given.items() if value}
+
+
+def watched_airspaces(args: Namespace, bad) -> list:
+    """The airspaces of ``--airspace`` (default all unless ``--zones``) and ``--zones`` files."""
+    from ..airspace import world
+    from ..airspace.zones import read_zones
+
+    airspaces = world.select(args.airspace or "all") if (args.airspace or not args.zones) else []
+    for zone_file in args.zones:
+        airspaces += read_zones(zone_file, bad)
+    return airspaces
+
+
+def register_filters(args: Namespace) -> dict:
+    """Keyword filters for the register's queries from ``--since --until --country --military --track``."""
+    from ..errors import InputError
+
+    filters = {"since": args.since, "until": args.until, "country": args.country, "track_id": args.track,
+               "military": None if args.military is None else args.military == "yes"}
+    for name in ("since", "until"):
+        if filters[name]:
+            try:
+                import pandas as pd
+                pd.Timestamp(filters[name])
+            except ValueError:
+                raise InputError(f"--{name} {filters[name]!r} is not a time (give ISO-8601, e.g. 2015-11-24T07:00Z)") \
+                    from None
+    return filters

@@ -21,13 +21,14 @@ from ..geodesy import GEOD
 from ..report import export
 from ..report.radar_map import MapLabel, RadarMap, draw_radar_map, hms
 from ..report.text import markdown_table as table
-from ..tracks.positions import position_at
 from ..units import FOOT_M, NAUTICAL_MILE_M, STATUTE_MILE_M
+from ..warn.engine import replay
+from ..warn.policy import load_policy
 from . import evidence as demo_data
 from .reconstruct import RU_OFFSET_M
 
 SU24_CRUISE_KMH = 960.0  # the KU Leuven physicists' figure
-WARNING_REACH_M = 200_000.0  # report the distance to TUR at every warning, however far
+WARNING_POLICY = "air-policing"  # the policy whose warnings the demo reports
 TR_TRACK, RU_TRACK = "TR-claim", "RU-claim"
 WATCHED = "TUR"
 TRACK_COLOURS = {TR_TRACK: "#ff5d5d", RU_TRACK: "#4fd1ff"}
@@ -171,7 +172,7 @@ def _claims_table(passages: pd.DataFrame) -> str:
     ru_in = _passage(passages, RU_TRACK)
     ru_near = _passage(passages, RU_TRACK, "near")
     inside = tr is not None and tr["status"] != "near"
-    g = (lambda col, f: f(tr[col]) if inside else "no passage")
+    g = (lambda col, f: f(tr[col]) if inside and tr is not None else "no passage")
     rows = [
         ["entry (TR)", c("entry")["text"], "07:24:05.0 UTC", g("entry_time", _time) + " UTC",
          "path placed to enter at this time"],
@@ -237,21 +238,35 @@ def _consistency(tr: pd.Series | None) -> str:
 
 
 def _warnings_table(tracks: pd.DataFrame, watched) -> str:
-    """Where the TR-claim path was at each of the 10 warning times, and its distance to TUR."""
+    """The warnings skyborder's ``air-policing`` policy gives on the TR-claim path, beside the claim."""
     track = tracks[tracks["track_id"] == TR_TRACK]
-    times = demo_data.warning_times()
-    lon, lat = position_at(track, times)
-    # one single-fix track per warning: the engine's closest approach is that point's distance
-    points = pd.DataFrame({"time": times, "track_id": [f"w{i:02d}" for i in range(len(times))],
-                           "lat": lat, "lon": lon})
-    near = detect(points, [watched], near_m=WARNING_REACH_M).set_index("track_id")
-    dist = near["closest_approach_m"].where(near["status"] == "near", 0.0).reindex(points["track_id"]).to_numpy()
-    wlon, wlat = demo_data.warned_position()
-    _, _, to_warned = GEOD.inv(lon, lat, np.full(len(lon), wlon), np.full(len(lon), wlat))
-    rows = [[str(i + 1), _time(t), f"{y:.4f}", f"{x:.4f}", _km(d), _km(w)]
-            for i, (t, x, y, d, w) in enumerate(zip(times, lon, lat, dist, to_warned))]
+    policy = load_policy(WARNING_POLICY)
+    events = replay(track, [watched], policy)
+    warnings = events.warnings
+    claimed = demo_data.warning_times()
+    entry = pd.Timestamp(demo_data.claim("entry")["value"])
+    rows = [[str(i + 1), _time(w["time"]), w["stage"], f"{w['lat']:.4f}", f"{w['lon']:.4f}", _km(w["distance_m"]),
+             "–" if pd.isna(w["time_to_entry_s"]) else f"{w['time_to_entry_s']:.0f}",
+             f"{w['reference']} {w['reference_bearing_deg']:03.0f}, {w['reference_range_m'] / NAUTICAL_MILE_M:.0f} NM",
+             f"{w['heading_away_deg']:03.0f}"]
+            for i, (_, w) in enumerate(warnings.iterrows())]
+    before = warnings[warnings["time"] < entry]
+    window = (entry - pd.Timedelta(minutes=5) <= warnings["time"]) & (warnings["time"] < entry)
+    alerts = warnings["alert_start"].nunique()
+    span = (before["time"].max() - before["time"].min()).total_seconds() if len(before) > 1 else 0.0
     w = demo_data.claims()["warnings"]
-    return (f"\"{w['text']}\" ({w['note']}.) The warned position \"Humeymim 020, 26 miles\" is "
-            f"{wlat:.4f} N {wlon:.4f} E (20° true, 26 NM from Hmeymim along the WGS84 geodesic).\n\n"
-            + table(["#", "time", "lat", "lon", "to TUR border km", "to warned position km"], rows,
-                    right={0, 2, 3, 4, 5}))
+    wlon, wlat = demo_data.warned_position()
+    summary = [
+        f"Published: \"{w['text']}\", {len(claimed)} times within five minutes (about every 30 s), the position "
+        f"\"Humeymim 020, 26 miles\" ({wlat:.4f} N {wlon:.4f} E) in one of them.",
+        f"skyborder's `{policy.name}` policy ({policy.description}) on the reconstructed TR-claim path gives "
+        f"**{len(warnings)} warnings** in {alerts} alert(s): {len(before)} before the entry at "
+        f"{_time(entry)} UTC, spread over {span / 60:.1f} min ({int(window.sum())} of them in the five minutes before "
+        f"it), the first at {_time(warnings['time'].iloc[0]) if len(warnings) else '–'} UTC.",
+        "The path is a reconstruction and the policy's distance (12 NM) is skyborder's choice, not a published rule: "
+        "the count is what this policy says about this path, not a check of the claim. The gap between the "
+        "alerts is the loop away from the border, when the aircraft was not closing.",
+    ]
+    return ("\n".join(f"- {line}" for line in summary) + "\n\n"
+            + table(["#", "time", "stage", "lat", "lon", "to TUR border km", "entry in s", "position",
+                     "heading away"], rows, right={0, 3, 4, 5, 6, 8}))

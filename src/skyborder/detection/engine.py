@@ -12,13 +12,13 @@ Pipeline (vectorised, no per-fix Python loop):
 """
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from ..airspace import world
-from ..airspace.index import AirspaceIndex
+from ..airspace.index import AirspaceIndex, index_for
 from ..airspace.model import Airspace
 from ..arrays import range_reduce
 from ..geodesy import wrap_lon
@@ -28,32 +28,51 @@ from . import result as results
 from .claims import disputes
 from .paths import Positions, TrackArrays, is_normalized
 from .pieces import inside_pieces
-from .result import RESULT_COLUMNS, with_nationality
+from .result import with_nationality
 from .vertical import PRESSURE, Altitudes, Limits, clip_to_limits
+
+CHUNK_FIXES = 250_000  # fixes per chunk of whole tracks: bounds the working memory of one pass
+TOUCH_M = 1e-6  # inside pieces of one airspace less than this far apart (m, along the path) are one passage
 
 
 def detect(tracks: pd.DataFrame, airspaces: str | list[Airspace] | AirspaceIndex = "all", max_gap_s: float = 60.0,
-           near_m: float = 20_000.0, progress: bool = False, chunk_fixes: int = 2_000_000) -> pd.DataFrame:
+           near_m: float = 20_000.0, progress: bool = False, chunk_fixes: int = CHUNK_FIXES) -> pd.DataFrame:
     """Every passage of every track through every airspace, and near misses.
 
-    ``tracks`` is a track table (see ``tracks.schema``); ``airspaces`` a comma list of ISO codes
-    or ``"all"``, a list of Airspace, or a prebuilt AirspaceIndex (reuse it across calls).
-    Returns one row per passage with RESULT_COLUMNS (status ``closed``,
-    ``open_start``, ``open_end`` or ``gap``), and one row (status ``near``) per track and
-    airspace it came within ``near_m`` metres of without entering. Distances in metres, times
-    UTC, durations in seconds. Tracks are processed in chunks of about ``chunk_fixes`` fixes
-    (whole tracks), with a progress bar when ``progress``. Nationality columns of the tracks
-    (``country``, ``operator``, ``military``), when present, are carried into the result.
+    Parameters
+    ----------
+    tracks : DataFrame
+        A track table (see ``tracks.schema``), held in memory; for files of any size use
+        ``detection.stream.StreamDetector``, which gives the same rows.
+    airspaces : str, list of Airspace or AirspaceIndex
+        A comma list of ISO codes or ``"all"``, a list of Airspace, or a prebuilt index (reuse it
+        across calls); big indexes come from the disk cache (``AirspaceIndex.load_or_build``).
+    max_gap_s : float
+        Seconds between fixes inside beyond which a passage has status ``gap``.
+    near_m : float
+        Metres: tracks that come this close to an airspace without entering it get a ``near`` row
+        (0 disables).
+    progress : bool
+        Show a progress bar (on stderr).
+    chunk_fixes : int
+        Tracks are processed in chunks of whole tracks of about this many fixes.
+
+    Returns
+    -------
+    DataFrame
+        One row per passage with RESULT_COLUMNS (status ``closed``, ``open_start``, ``open_end`` or
+        ``gap``), and one row (status ``near``) per track and airspace it came within ``near_m``
+        of without entering; sorted by track, airspace and time. Distances in metres, times UTC,
+        durations in seconds. Nationality columns of the tracks (``country``, ``operator``,
+        ``military``), when present, are carried into the result.
     """
     from tqdm import tqdm
 
-    if isinstance(airspaces, str):
-        airspaces = world.select(airspaces)
-    index = airspaces if isinstance(airspaces, AirspaceIndex) else AirspaceIndex(airspaces)
+    index = index_for(airspaces)
     table = tracks if is_normalized(tracks) else schema.normalize(tracks)
     frames = []
     with tqdm(total=len(table), unit="fix", unit_scale=True, disable=not progress, desc="detect") as bar:
-        for chunk in _chunks(table, chunk_fixes):
+        for chunk in chunks_of_tracks(table, chunk_fixes):
             frames.append(_detect_chunk(chunk, index, max_gap_s, near_m))
             bar.update(len(chunk))
     frames = [f for f in frames if len(f)]
@@ -63,8 +82,9 @@ def detect(tracks: pd.DataFrame, airspaces: str | list[Airspace] | AirspaceIndex
     return with_nationality(result, table)
 
 
-def _chunks(table: pd.DataFrame, size: int):
-    """Slices of whole tracks of about ``size`` fixes."""
+def chunks_of_tracks(table: pd.DataFrame, size: int) -> Iterator[pd.DataFrame]:
+    """Slices of whole tracks of about ``size`` fixes (a track longer than ``size`` alone) of a
+    table sorted by track."""
     if len(table) <= size:
         yield table
         return
@@ -77,40 +97,81 @@ def _chunks(table: pd.DataFrame, size: int):
         yield table.iloc[lo:hi]
 
 
-def _detect_chunk(table: pd.DataFrame, index: AirspaceIndex, max_gap_s: float, near_m: float) -> pd.DataFrame:
+@dataclass
+class ChunkDetections:
+    """What one chunk of whole tracks gives, with where each passage lies on its track's piece.
+
+    ``passages`` are result rows (no near misses); ``from_first_m`` is the distance (m) along
+    the path from the track's first fix in the chunk to the passage's start, ``to_last_m`` from
+    the passage's end to the track's last fix; ``counts_first`` / ``counts_last`` say whether
+    the passage counts those fixes among its ``fixes_inside``. ``near`` holds the near-miss rows.
+    The streaming detector joins passages of consecutive pieces of a track with these.
+    """
+
+    passages: pd.DataFrame
+    from_first_m: np.ndarray
+    to_last_m: np.ndarray
+    counts_first: np.ndarray
+    counts_last: np.ndarray
+    near: pd.DataFrame
+
+    @classmethod
+    def empty(cls) -> ChunkDetections:
+        none = np.zeros(0)
+        return cls(results.empty(), none, none, none.astype(bool), none.astype(bool), results.empty())
+
+
+def detect_pieces(table: pd.DataFrame, index: AirspaceIndex, max_gap_s: float, near_m: float) -> ChunkDetections:
+    """Passages and near misses of a table of whole tracks (or of pieces of tracks), with their
+    position relative to each track's first and last fix (see ``ChunkDetections``)."""
     arrays = TrackArrays.from_table(table)
-    if len(arrays) == 0:
-        return results.empty()
+    if len(arrays) == 0 or not index.airspaces:
+        return ChunkDetections.empty()
     passages = find_passages(arrays, index, max_gap_s)
-    near = _near_table(arrays, index, passages, near_m) if near_m > 0 else None
-    frames = [f for f in (passages.table, near) if f is not None and len(f)]
+    near = _near_table(arrays, index, passages, near_m) if near_m > 0 else results.empty()
+    p, cum = passages, passages.pos.from_start
+    first, last = arrays.first[p.entry_fix], arrays.last[p.exit_fix]
+    return ChunkDetections(p.table, cum[p.entry_fix] + p.entry_s, cum[last] - (cum[p.exit_fix] + p.exit_s),
+                           p.f0 == first, p.f1 == last, near)
+
+
+def _detect_chunk(table: pd.DataFrame, index: AirspaceIndex, max_gap_s: float, near_m: float) -> pd.DataFrame:
+    found = detect_pieces(table, index, max_gap_s, near_m)
+    frames = [f for f in (found.passages, found.near) if len(f)]
     if not frames:
         return results.empty()
     result = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
-    # order along each track: open-start passages first, near misses at their closest time
+    return sort_result(result)
+
+
+def sort_result(result: pd.DataFrame) -> pd.DataFrame:
+    """Rows ordered along each track and airspace: open-start passages first, others by entry
+    time, near misses at their closest time."""
     start = result["entry_time"].where(result["status"] != "open_start", pd.Timestamp.min.tz_localize("UTC"))
-    result["_order"] = start.fillna(result["closest_approach_time"])
-    result = result.sort_values(["track_id", "airspace", "_order"], kind="stable").reset_index(drop=True)
-    return result[RESULT_COLUMNS]
+    order = start.fillna(result["closest_approach_time"])
+    keys = result[["track_id", "airspace"]].assign(order=order).reset_index(drop=True)
+    rows = keys.sort_values(["track_id", "airspace", "order"], kind="stable").index.to_numpy()
+    return result.iloc[rows].reset_index(drop=True)
 
 
 def _near_table(arrays: TrackArrays, index: AirspaceIndex, passages: Passages, near_m: float) -> pd.DataFrame:
     """Rows (status ``near``) for tracks that came within ``near_m`` of an airspace they never entered."""
     entered = np.unique(passages.track.astype(np.int64) * len(index.airspaces) + passages.airspace)
     pos = passages.pos
-    track, air, value, j, s = distance.closest_approaches(arrays, index, pos, entered, near_m)
-    lon, lat = pos.point(j, s)
+    near = distance.closest_approaches(arrays, index, pos, passages.altitudes, entered, near_m)
+    lon, lat = pos.point(near.fix, near.s)
     names = np.array([a.name for a in index.airspaces], dtype=object)
-    frame = results.empty().reindex(range(len(value)))
-    frame["track_id"] = arrays.track_ids[track]
-    frame["airspace"] = names[air]
+    frame = results.empty().reindex(range(len(near)))
+    frame["track_id"] = arrays.track_ids[near.track]
+    frame["airspace"] = names[near.airspace]
     frame["status"] = "near"
     frame["fixes_inside"] = 0
-    frame["disputed_with"] = [[] for _ in range(len(value))]
-    frame["closest_approach_m"] = value
-    frame["closest_approach_time"] = arrays.timestamps(pos.time(j, s))
+    frame["disputed_with"] = [[] for _ in range(len(near))]
+    frame["closest_approach_m"] = near.separation_m
+    frame["closest_approach_time"] = arrays.timestamps(pos.time(near.fix, near.s))
     frame["closest_approach_lat"] = lat
     frame["closest_approach_lon"] = wrap_lon(lon)
+    frame["closest_approach_vertical_m"] = near.vertical_m
     return frame
 
 
@@ -125,7 +186,10 @@ class Passages:
     exit_fix: np.ndarray
     exit_s: np.ndarray
     pos: Positions
+    altitudes: Altitudes
     table: pd.DataFrame
+    f0: np.ndarray  # first fix counted inside
+    f1: np.ndarray  # last fix counted inside
 
 
 def find_passages(arrays: TrackArrays, index: AirspaceIndex, max_gap_s: float) -> Passages:
@@ -135,22 +199,37 @@ def find_passages(arrays: TrackArrays, index: AirspaceIndex, max_gap_s: float) -
     limits = Limits.of(index.airspaces)
     p_fix, p_air, p_lo, p_hi = clip_to_limits(altitudes, limits, pieces.seg_len, arrays.last, pieces.fix,
                                               pieces.airspace, pieces.lo, pieces.hi)
+    p_fix, p_lo, p_hi = _points_at_segment_ends(arrays, pieces.seg_len, p_fix, p_lo, p_hi)
     return _merge_pieces(arrays, index, pieces.combo, pos, altitudes, p_fix, p_air, p_lo, p_hi, max_gap_s)
+
+
+def _points_at_segment_ends(arrays: TrackArrays, seg_len: np.ndarray, fix: np.ndarray, lo: np.ndarray,
+                            hi: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A piece that is only the end point of its segment (within TOUCH_M, e.g. a zone's floor
+    reached exactly at a fix) is given as the start of the next segment: one position, one
+    spelling, so that the passage it belongs to is the same however the track is cut into pieces."""
+    at_end = (fix < arrays.last[fix]) & (seg_len[fix] > 0) & (lo >= seg_len[fix] - TOUCH_M)
+    zero = np.zeros(len(fix))
+    return np.where(at_end, fix + 1, fix), np.where(at_end, zero, lo), np.where(at_end, zero, hi)
 
 
 def _merge_pieces(arrays, index, combo, pos: Positions, altitudes: Altitudes, fix, air, lo, hi,
                   max_gap_s) -> Passages:
+    """Pieces of one track and airspace that overlap or touch (within TOUCH_M along the path) are
+    one passage: it starts where its first piece starts and ends where its furthest piece ends."""
     cum = pos.from_start
     start_S, end_S = cum[fix] + lo, cum[fix] + hi
     track = arrays.track[fix]
     order = np.lexsort((end_S, start_S, track, air))
     fix, air, lo, hi, start_S, end_S, track = (v[order] for v in (fix, air, lo, hi, start_S, end_S, track))
+    group = np.cumsum(np.r_[True, (air[1:] != air[:-1]) | (track[1:] != track[:-1])])[:len(fix)]
+    reach = pd.Series(end_S).groupby(group).cummax().to_numpy()  # furthest end so far (a piece may lie in another)
     new = np.ones(len(fix), bool)
-    # a piece starts a new passage when airspace or track changes, or it does not touch the last
-    prev_end = np.r_[-np.inf, end_S[:-1]]
-    new[1:] = (air[1:] != air[:-1]) | (track[1:] != track[:-1]) | (start_S[1:] > prev_end[1:] + 1e-6)
+    new[1:] = (group[1:] != group[:-1]) | (start_S[1:] > reach[:-1] + TOUCH_M)
+    passage = np.cumsum(new) - 1
     first = np.flatnonzero(new)
-    last = np.r_[first[1:], len(fix)][:len(first)] - 1
+    by_end = np.lexsort((end_S, passage))
+    last = by_end[np.r_[passage[by_end][1:] != passage[by_end][:-1], True]] if len(fix) else first
     p_air, p_track = air[first], track[first]
     e_fix, e_s = fix[first], lo[first]
     x_fix, x_s = fix[last], hi[last]
@@ -212,8 +291,9 @@ def _passage_table(arrays, index, combo, pos: Positions, altitudes: Altitudes, t
         "closest_approach_time": pd.Series(pd.NaT, index=range(len(air)), dtype="datetime64[ns, UTC]"),
         "closest_approach_lat": np.nan,
         "closest_approach_lon": np.nan,
+        "closest_approach_vertical_m": np.nan,
     })
-    return Passages(track, air, e_fix, e_s, x_fix, x_s, pos, table)
+    return Passages(track, air, e_fix, e_s, x_fix, x_s, pos, altitudes, table, f0, f1)
 
 
 def _altitude_range(altitudes: Altitudes, pos: Positions, e_fix: np.ndarray, e_s: np.ndarray, x_fix: np.ndarray,

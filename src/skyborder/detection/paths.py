@@ -4,6 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cached_property
 
+import numba as nb
 import numpy as np
 import pandas as pd
 
@@ -70,6 +71,26 @@ def segment_table(arrays: TrackArrays) -> np.ndarray:
     return seg_len
 
 
+@nb.njit(cache=True)
+def _track_cumsum(seg_len, first, out):  # pragma: no cover - compiled
+    for i in range(len(seg_len)):
+        out[i] = 0.0 if first[i] == i else out[i - 1] + seg_len[i - 1]
+
+
+def track_cumsum(seg_len: np.ndarray, first: np.ndarray) -> np.ndarray:
+    """Distance (m) of each fix from its track's first fix: the segment lengths summed within
+    each track, restarting at 0 on every track's first fix.
+
+    Examples
+    --------
+    >>> track_cumsum(np.array([1.0, 2.0, 0.0, 5.0, 0.0]), np.array([0, 0, 0, 3, 3])).tolist()
+    [0.0, 1.0, 3.0, 0.0, 5.0]
+    """
+    out = np.empty(len(seg_len))
+    _track_cumsum(np.asarray(seg_len, dtype=float), np.asarray(first, dtype=np.int64), out)
+    return out
+
+
 class Positions:
     """Time, point and altitude at (segment start fix, metres along) positions on tracks.
 
@@ -81,14 +102,13 @@ class Positions:
         self.arrays, self.seg_len = arrays, seg_len
 
     @cached_property
-    def along(self) -> np.ndarray:
-        """Distance (m) of each fix along all tracks laid end to end (non-decreasing)."""
-        return np.r_[0.0, np.cumsum(self.seg_len[:-1])]
-
-    @cached_property
     def from_start(self) -> np.ndarray:
-        """Distance (m) of each fix from its track's first fix along the path."""
-        return self.along - self.along[self.arrays.first]
+        """Distance (m) of each fix from its track's first fix along the path.
+
+        Summed within each track only (no running total over the whole chunk), so its precision
+        is that of one track's length whatever the size of the chunk.
+        """
+        return track_cumsum(self.seg_len, self.arrays.first)
 
     def _frac(self, fix, s):
         length = self.seg_len[fix]

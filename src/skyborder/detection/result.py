@@ -54,15 +54,20 @@ COLUMNS: tuple[Column, ...] = (
     Column("max_alt_m", "float64", "m", "highest altitude inside, the same altitude as min_alt_m"),
     Column("fixes_inside", "int64", "", "number of position fixes inside"),
     Column("max_gap_s", "float64", "s", "longest time between consecutive fixes over the passage"),
-    Column("status", "object", "", "closed, open_start, open_end, gap or near (see STATUSES)"),
+    Column("status", "object", "", "closed, open_start, open_end, gap, lost or near (see STATUSES)"),
     Column("disputed_with", "object", "",
            "other states sharing a real double claim the passage ran inside for >= 1 m (list; detection.claims)"),
     Column("disputed_length_m", "float64", "m",
            "ground length of the passage inside areas of double claims (0 when none; null for near misses)"),
-    Column("closest_approach_m", "float64", "m", "near misses: least distance to the boundary"),
+    Column("closest_approach_m", "float64", "m",
+           "near misses: least separation from the airspace, sqrt(lateral^2 + vertical^2): lateral geodesic "
+           "distance to its area (0 above or below it), vertical distance to its floor or ceiling"),
     Column("closest_approach_time", UTC_NS, "UTC", "near misses: when the least distance was reached"),
     Column("closest_approach_lat", "float64", "deg", "near misses: latitude of the closest point", json=False),
     Column("closest_approach_lon", "float64", "deg", "near misses: longitude of the closest point", json=False),
+    Column("closest_approach_vertical_m", "float64", "m",
+           "near misses: vertical part of closest_approach_m (0 within the vertical limits, without limits, or "
+           "when the altitude is unknown)", json=False),
 )
 RESULT_COLUMNS: list[str] = [c.name for c in COLUMNS]
 JSON_KEYS: list[str] = [c.name for c in COLUMNS if c.json]
@@ -73,6 +78,8 @@ STATUSES = {
     "open_start": "the track starts inside: no entry seen",
     "open_end": "the track ends inside: no exit seen",
     "gap": "entered and left, but fixes around the passage are more than max_gap_s apart",
+    "lost": "streaming only: the track fell silent while inside (StreamDetector.expire): no exit seen; "
+            "entry_time is null when it was inside from its first fix",
     "near": "never entered, came within the near distance: only closest_approach_* are set",
 }
 
