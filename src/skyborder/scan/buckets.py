@@ -29,10 +29,10 @@ from ..airspace import world
 from ..airspace.index import AirspaceIndex
 from ..airspace.model import Airspace
 from ..airspace.zones import read_zones
+from ..detection.stream import StreamDetector
 from .archive import HOUR_NS
 from .results import ResultWriter
 from .shuffle import Part
-from .standin import StreamDetector  # TEMPORARY: detection.stream.StreamDetector once it is on main
 
 __all__ = ["AirspaceSpec", "BucketResult", "DetectionOptions", "scan_bucket", "windows"]
 
@@ -59,10 +59,13 @@ _INDEXES: dict[AirspaceSpec, AirspaceIndex] = {}
 
 
 def airspace_index(spec: AirspaceSpec) -> AirspaceIndex:
-    """The index of ``spec``, built (or loaded from the disk cache) once per worker process."""
+    """The index of ``spec``, once per process: memory-mapped from the disk cache
+    (``AirspaceIndex.load_or_build``), which the client filled before the tasks started, so a
+    worker neither rebuilds it nor receives it pickled; the pages of the mapped grid are shared
+    by the worker processes of a machine. Small indexes (below the cache's threshold) are built."""
     if spec not in _INDEXES:
         _INDEXES.clear()
-        _INDEXES[spec] = AirspaceIndex(spec.airspaces())
+        _INDEXES[spec] = AirspaceIndex.load_or_build(spec.airspaces())
     return _INDEXES[spec]
 
 
