@@ -22,6 +22,7 @@ from hypothesis import strategies as st
 
 from scan_archive import MILITARY, assert_same_passages, fixes, in_memory, write_archive, write_zones
 from skyborder.cli import main
+from skyborder.register import open_register
 from skyborder.scan import AirspaceSpec, DetectionOptions, FileFilter, TimeWindow, read_results, scan
 from skyborder.scan.archive import HOUR_NS, find_files, period_of
 from skyborder.scan.buckets import windows
@@ -116,7 +117,7 @@ def test_since_until_skip_row_groups_by_statistics_and_fixes_by_time(tmp_path, c
     keep = FileFilter(TimeWindow.parse(since, until))
     summary = scan([str(folder)], out=str(tmp_path / "out"), spec=AirspaceSpec(None, (zones,)), keep=keep,
                    client=client, buckets=3)
-    assert summary.row_groups_skipped > 0 and summary.fixes_read < len(rows)
+    assert summary.read.row_groups_skipped > 0 and summary.read.fixes < len(rows)
     assert_same_passages(read_results(str(tmp_path / "out")), in_memory([str(folder)], zones, since, until))
 
 
@@ -130,6 +131,28 @@ def test_icao24_and_callsign_filters_keep_whole_tracks(tmp_path, client):
     expected = in_memory([str(archive)], zones, icao24=addresses, callsign_prefix=MILITARY)
     assert len(expected) and set(expected["military"]) == {True}
     assert_same_passages(read_results(str(tmp_path / "out")), expected)
+
+
+def test_passages_recorded_in_the_register_are_those_of_one_in_memory_run_once(tmp_path, client):
+    rng = np.random.default_rng(4)
+    archive = write_archive(tmp_path / "archive", fixes(rng), rng, files=5)
+    zones = write_zones(tmp_path / "zones.geojson")
+    db = str(tmp_path / "register.sqlite")
+    for _ in range(2):  # recorded twice: the register updates the same rows
+        summary = scan([str(archive)], out=None, db=db, spec=AirspaceSpec(None, (zones,)), client=client,
+                       work=str(tmp_path / "work"), detection=DetectionOptions(result_rows=7))
+    expected = in_memory([str(archive)], zones)
+    assert summary.recorded == len(expected) and summary.output is None
+    assert not (tmp_path / "work" / "results").exists() and not (tmp_path / "work" / "parts").exists()
+    with open_register(db) as register:
+        stored = register.passages()
+        runs = register.runs()
+    key = ["track_id", "airspace", "status", "fixes_inside"]
+    assert sorted(map(tuple, stored[key].astype(object).values.tolist())) == \
+        sorted(map(tuple, expected[key].astype(object).values.tolist()))
+    assert np.allclose(np.sort(stored["length_inside_m"].to_numpy(float)),
+                       np.sort(expected["length_inside_m"].to_numpy(float)), rtol=0, atol=1e-2, equal_nan=True)
+    assert list(runs["command"]) == ["scan", "scan"] and set(runs["status"]) == {"done"}
 
 
 # ----- failures ------------------------------------------------------------------------------------
@@ -233,13 +256,12 @@ def test_the_command_on_a_dask_scheduler_reports_bad_rows_and_writes_parquet(tmp
     (["--until", "2017-06-05", "--since", "2017-06-06"], "--until must be later"),
     (["--icao24", "3c4000,xyz"], "--icao24"),
     (["--callsign", " , "], "--callsign"),
-    (["--db", "x.sqlite"], "--db"),
+    (["--db", "x.sqlite"], "--db"),  # with -o: one or the other
 ])
 def test_bad_options_are_usage_errors(tmp_path, capsys, argv, message):
     archive = tmp_path / "a.csv"
     archive.write_text("time,icao24,lat,lon\n1496664000,3c4000,50.0,10.0\n")
-    out = [] if "--db" in argv else ["-o", str(tmp_path / "out")]
-    assert main(["scan", str(archive), *out, *argv]) == 2
+    assert main(["scan", str(archive), "-o", str(tmp_path / "out"), *argv]) == 2
     assert message in capsys.readouterr().err
 
 

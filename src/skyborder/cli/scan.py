@@ -36,12 +36,10 @@ def run(args: Namespace) -> int:
     keep = FileFilter(TimeWindow.parse(args.since, args.until), _addresses(args.icao24),
                       callsign_matcher(args.callsign))
     spec = AirspaceSpec(args.airspace, tuple(args.zones))
-    if args.db is not None:  # the register (issue 10's register/) is not on main yet
-        raise InputError("--db: this build has no register yet; write Parquet with -o DIR")
     summary = scan(args.archive, out=args.output, spec=spec, keep=keep, mapping=parse_column_map(args.columns),
                    detection=DetectionOptions(max_gap_s=args.max_gap, near_m=args.near), buckets=args.buckets,
                    work=args.work, scheduler=args.scheduler, workers=args.workers, memory_limit=args.memory_limit,
-                   progress=not args.quiet and sys.stderr.isatty())
+                   db=args.db, progress=not args.quiet and sys.stderr.isatty())
     print(summary.text())
     for message in summary.bad_messages:
         print(f"skyborder: skipped {message}", file=sys.stderr)

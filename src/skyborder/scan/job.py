@@ -19,13 +19,14 @@ import time
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ..errors import InputError
 from .archive import ArchiveFile, TimeWindow, find_files
 from .buckets import AirspaceSpec, BucketResult, DetectionOptions, airspace_index, scan_bucket
-from .read import FileFilter
+from .read import FileFilter, ReadStats
+from .recording import record_results
 from .shuffle import FileResult, Part, partition_file
 
 if TYPE_CHECKING:
@@ -44,11 +45,7 @@ class ScanSummary:
 
     files: int = 0
     files_skipped: int = 0
-    row_groups: int = 0
-    row_groups_skipped: int = 0
-    rows_read: int = 0
-    fixes_read: int = 0
-    fixes_kept: int = 0
+    read: ReadStats = field(default_factory=ReadStats)
     fixes_detected: int = 0
     duplicates: int = 0
     tracks: int = 0
@@ -64,6 +61,7 @@ class ScanSummary:
     stage2_s: float = 0.0
     wall_s: float = 0.0
     output: str | None = None
+    recorded: int | None = None  # rows recorded in the register (--db)
 
     @property
     def passages(self) -> int:
@@ -74,13 +72,13 @@ class ScanSummary:
         mb = 1 << 20
         peak = max(self.peak_rss_bytes.values(), default=0)
         limit = f" (limit {self.memory_limit_bytes / mb:,.0f} MB)" if self.memory_limit_bytes else ""
-        rate = self.fixes_read / self.wall_s if self.wall_s else 0.0
+        rate = self.read.fixes / self.wall_s if self.wall_s else 0.0
         by_status = ", ".join(f"{n:,} {s}" for s, n in sorted(self.statuses.items(), key=lambda kv: -kv[1]))
         lines = [
             f"scanned {self.files - self.files_skipped:,} of {self.files:,} files "
-            f"({self.files_skipped:,} skipped by name, {self.row_groups_skipped:,} of {self.row_groups:,} "
+            f"({self.files_skipped:,} skipped by name, {self.read.row_groups_skipped:,} of {self.read.row_groups:,} "
             f"row groups by statistics)",
-            f"{self.fixes_read:,} fixes read, {self.fixes_kept:,} kept by the filters, {self.fixes_detected:,} "
+            f"{self.read.fixes:,} fixes read, {self.read.kept:,} kept by the filters, {self.fixes_detected:,} "
             f"detected in {self.tracks:,} tracks ({self.duplicates:,} repeated fixes dropped)",
             f"{self.passages:,} passages" + (f": {by_status}" if by_status else ""),
             f"{self.wall_s:.1f} s on {self.workers} worker(s) ({self.stage1_s:.1f} s reading into "
@@ -89,6 +87,8 @@ class ScanSummary:
         ]
         if self.output:
             lines.append(f"results: {self.output}")
+        if self.recorded is not None:
+            lines.append(f"{self.recorded:,} rows (passages and near misses) recorded in the register")
         return "\n".join(lines)
 
 
@@ -148,7 +148,8 @@ def scan(archive: Sequence[str], *, out: str | None, spec: AirspaceSpec | None =
          keep: FileFilter | None = None, mapping: Mapping[str, str] | None = None,
          detection: DetectionOptions | None = None, buckets: int | None = None, work: str | None = None,
          client: Client | None = None, scheduler: str | None = None, workers: int = 2,
-         memory_limit: str | int = DEFAULT_MEMORY_LIMIT, progress: bool = False) -> ScanSummary:
+         memory_limit: str | int = DEFAULT_MEMORY_LIMIT, db: str | None = None,
+         progress: bool = False) -> ScanSummary:
     """Scan an archive of track files for every passage through the airspaces; see ``skyborder.scan``.
 
     Parameters
@@ -157,7 +158,7 @@ def scan(archive: Sequence[str], *, out: str | None, spec: AirspaceSpec | None =
         Files, folders and globs of Parquet and CSV track files.
     out : str or None
         Empty or new folder for the results (Parquet, ``date=`` partitions); None keeps them in
-        the work folder (``out`` of the summary) for the caller, e.g. to record in the register.
+        the work folder (``output`` of the summary) for the caller, or records them with ``db``.
     spec : AirspaceSpec, optional
         ISO codes (or ``all``) and zone files (default: every country).
     keep : FileFilter
@@ -174,6 +175,9 @@ def scan(archive: Sequence[str], *, out: str | None, spec: AirspaceSpec | None =
     client : distributed.Client, optional
         Run on this client; else ``scheduler`` or a LocalCluster of ``workers`` processes with
         ``memory_limit`` each is used.
+    db : str, optional
+        Record the passages in this register (SQLite path or ``postgresql://`` URL) instead
+        of writing them to ``out`` (see ``recording``); the work folder is removed after.
     progress : bool
         Progress bars on stderr.
     """
@@ -183,6 +187,8 @@ def scan(archive: Sequence[str], *, out: str | None, spec: AirspaceSpec | None =
     spec = spec if spec is not None else AirspaceSpec()
     detection = detection if detection is not None else DetectionOptions()
     mapping = dict(mapping or {})
+    if db is not None and out is not None:
+        raise InputError("give either -o DIR or --db DB, not both")
     out_dir = _prepared_output(out)
     airspace_index(spec)  # fails early on bad codes or zones; fills the disk cache the workers load
     work_dir = work or (os.path.join(out_dir, "_work") if out_dir else tempfile.mkdtemp(prefix="skyborder-scan-"))
@@ -194,16 +200,28 @@ def scan(archive: Sequence[str], *, out: str | None, spec: AirspaceSpec | None =
         else:
             with connect(scheduler, workers, memory_limit) as own:
                 summary = _run(own, files, spec, keep, mapping, detection, buckets, work_dir, results_dir, progress)
+        if db is not None:
+            summary.recorded = record_results(results_dir, db, ",".join(archive), _parameters(spec, keep, detection))
     finally:
         shutil.rmtree(os.path.join(work_dir, "parts"), ignore_errors=True)
-        if out_dir and work is None:
+        if db is not None:
+            shutil.rmtree(results_dir, ignore_errors=True)
+        if (out_dir or db is not None) and work is None:
             shutil.rmtree(work_dir, ignore_errors=True)
     summary.wall_s = time.perf_counter() - started
-    summary.output = results_dir
+    summary.output = None if db is not None else results_dir
     if out_dir:
         with open(os.path.join(out_dir, SUMMARY_FILE), "w", encoding="utf-8") as handle:
-            json.dump({**summary.__dict__, "passages": summary.passages}, handle, indent=1)
+            json.dump({**asdict(summary), "passages": summary.passages}, handle, indent=1)
     return summary
+
+
+def _parameters(spec: AirspaceSpec, keep: FileFilter, detection: DetectionOptions) -> dict:
+    """What the register records of a scan run's settings."""
+    return {"airspaces": spec.codes, "zones": list(spec.zones), "since_ns": keep.window.since_ns,
+            "until_ns": keep.window.until_ns, "icao24": sorted(keep.icao24) if keep.icao24 else None,
+            "callsign": keep.callsign.pattern if keep.callsign else None, "max_gap_s": detection.max_gap_s,
+            "near_m": detection.near_m}
 
 
 def _run(client: Client, files: list[ArchiveFile], spec: AirspaceSpec, keep: FileFilter, mapping: dict[str, str],
@@ -227,11 +245,7 @@ def _run(client: Client, files: list[ArchiveFile], spec: AirspaceSpec, keep: Fil
     matched: set[str] = set()
     for r in file_results:
         summary.files_skipped += r.skipped
-        summary.row_groups += r.stats.row_groups
-        summary.row_groups_skipped += r.stats.row_groups_skipped
-        summary.rows_read += r.stats.rows
-        summary.fixes_read += r.stats.fixes
-        summary.fixes_kept += r.stats.kept
+        summary.read.add(r.stats)
         bad.update(r.bad_counts)
         summary.bad_messages += r.bad_messages[: max(0, 50 - len(summary.bad_messages))]
         matched.update(r.matched_tracks)

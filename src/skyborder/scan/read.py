@@ -16,7 +16,7 @@ from __future__ import annotations
 import fnmatch
 import re
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 import numpy as np
 import pandas as pd
@@ -96,13 +96,19 @@ def _row_group_outside(meta: pq.RowGroupMetaData, columns: dict[str, tuple[int, 
 
 @dataclass
 class ReadStats:
-    """What reading one file did: rows read, fixes kept, row groups read and skipped."""
+    """What reading one file (or, added up, an archive) did: rows read, fixes of them, fixes kept
+    by the filters, Parquet row groups met and skipped by their statistics."""
 
     rows: int = 0
     fixes: int = 0
     kept: int = 0
     row_groups: int = 0
     row_groups_skipped: int = 0
+
+    def add(self, other: ReadStats) -> None:
+        """Add ``other``'s counts to these."""
+        for counter in fields(self):
+            setattr(self, counter.name, getattr(self, counter.name) + getattr(other, counter.name))
 
 
 def _parquet_batches(file: ArchiveFile, mapping: Mapping[str, str], window: TimeWindow, bad: BadInput,

@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections import Counter
+from collections.abc import Iterator
 
 import pandas as pd
 import pyarrow as pa
@@ -21,7 +22,7 @@ import pyarrow.parquet as pq
 
 from ..detection import result as results
 
-__all__ = ["NO_DATE", "ResultWriter", "read_results", "result_table"]
+__all__ = ["NO_DATE", "ResultWriter", "iter_results", "read_results", "result_files", "result_table"]
 
 NO_DATE = "__HIVE_DEFAULT_PARTITION__"
 
@@ -85,23 +86,41 @@ def result_table(frame: pd.DataFrame) -> pa.Table:
     return pa.table(columns, schema=pa.schema(fields))
 
 
-def read_results(out: str) -> pd.DataFrame:
-    """The rows a scan wrote to ``out`` as one DataFrame (the result columns, with their dtypes,
-    plus nationality columns when the tracks had them), sorted by track, airspace and time;
-    empty when it found nothing."""
+def result_files(out: str) -> list[str]:
+    """The result files a scan wrote to ``out``, sorted."""
     files = []
     for root, folders, names in os.walk(out):
         folders[:] = [f for f in folders if not f.startswith("_")]  # the work folder, never results
         files += [os.path.join(root, n) for n in names if n.endswith(".parquet")]
-    files.sort()
-    if not files:
-        return results.empty()
-    frame = pq.ParquetDataset(files).read().to_pandas()
+    return sorted(files)
+
+
+def _as_result_frame(table: pa.Table) -> pd.DataFrame:
+    """Result rows read back: the result columns with their dtypes (lists as lists, text as object)."""
+    frame = table.to_pandas()
     frame = frame.drop(columns=[c for c in frame.columns if c == "date"])  # the partition key
     frame["disputed_with"] = [list(v) if v is not None else [] for v in frame["disputed_with"]]
     for column in results.COLUMNS:
         if column.dtype == "object":
             frame[column.name] = frame[column.name].astype(object)
+    return frame
+
+
+def iter_results(out: str) -> Iterator[pd.DataFrame]:
+    """The rows a scan wrote to ``out``, one result file at a time (each at most the scan's
+    ``result_rows``): for consumers that must not hold them all."""
+    for path in result_files(out):
+        yield _as_result_frame(pq.read_table(path))
+
+
+def read_results(out: str) -> pd.DataFrame:
+    """The rows a scan wrote to ``out`` as one DataFrame (the result columns, with their dtypes,
+    plus nationality columns when the tracks had them), sorted by track, airspace and time;
+    empty when it found nothing."""
+    files = result_files(out)
+    if not files:
+        return results.empty()
+    frame = _as_result_frame(pq.ParquetDataset(files).read())
     order = frame["entry_time"].fillna(frame["exit_time"]).fillna(frame["closest_approach_time"])
     frame = frame.assign(_order=order).sort_values(["track_id", "airspace", "_order"], kind="stable")
     return frame.drop(columns="_order").reset_index(drop=True)
