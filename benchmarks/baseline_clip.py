@@ -34,14 +34,17 @@ def main(flights_path: str, airspaces_path: str) -> None:
     zones = pd.read_parquet(airspaces_path)
     shapes = shapely.from_wkb(zones["geometry"].to_numpy())
     boxes = shapely.bounds(shapes)
-    flights = [group.sort_values("timestamp").reset_index(drop=True) for _, group in rows.groupby("icao24")]
+    # a flight seen once in the file has no path to clip (movingpandas refuses it): it passes nowhere
+    flights = [group.sort_values("timestamp").reset_index(drop=True) for _, group in rows.groupby("icao24")
+               if len(group) >= 2]
 
     def candidates(frame: pd.DataFrame) -> list[int]:
         x0, x1 = frame["lon"].min(), frame["lon"].max()
         y0, y1 = frame["lat"].min(), frame["lat"].max()
         return [k for k, (a, b, c, d) in enumerate(boxes) if a <= x1 and c >= x0 and b <= y1 and d >= y0]
 
-    out = {"positions": int(len(rows)), "flights": len(flights)}
+    out = {"positions": int(len(rows)), "flights": len(flights), "single_fix_flights": int(rows["icao24"].nunique()) -
+           len(flights)}
     started, found = time.perf_counter(), 0
     for frame in flights:
         flight = Flight(frame.rename(columns={"lat": "latitude", "lon": "longitude", "baroaltitude": "altitude"}))

@@ -9,7 +9,7 @@ files; written once under ``--archive`` and reused), measured in one run:
       positions, seconds (and of them: stage 1, reading into buckets; stage 2, detecting),
       positions/s, peak memory per worker; a straight line through it gives
       the cost (seconds and worker-hours on this machine) per billion positions;
-  (b) 1 worker against 2 workers on the same hours;
+  (b) 1 worker against 2 workers on the same hours (all of them);
   (c) baselines, on flights of the first hour: a traffic ``clip`` loop and a movingpandas ``clip``
       loop (``baseline_clip.py``, run in ``.venv-baselines`` because traffic needs pandas < 3),
       against skyborder's one-worker scan throughput and its in-memory ``detect`` on the very
@@ -73,8 +73,8 @@ def run_scan(folder: Path, codes: str, hours: int, workers: int, start: pd.Times
                        workers=workers, memory_limit="2GB")
     finally:
         shutil.rmtree(out, ignore_errors=True)
-    return {"hours": hours, "workers": workers, "positions": summary.fixes_read, "seconds": summary.wall_s,
-            "rate": summary.fixes_read / summary.wall_s, "passages": summary.passages,
+    return {"hours": hours, "workers": workers, "positions": summary.read.fixes, "seconds": summary.wall_s,
+            "rate": summary.read.fixes / summary.wall_s, "passages": summary.passages,
             "peak_mb": max(summary.peak_rss_bytes.values()) / MB, "files_skipped": summary.files_skipped,
             "read_s": summary.stage1_s, "detect_s": summary.stage2_s}
 
@@ -141,8 +141,8 @@ def main() -> None:
     print(f"cost per 1e9 positions (line through the curve): {per_billion / 3600:,.2f} h on this 2-core machine, "
           f"{2 * per_billion / 3600:,.2f} worker-hours; fixed cost {intercept:.1f} s per scan")
 
-    print("\n(b) workers, same hours")
-    one = run_scan(folder, args.airspace, sizes[min(1, len(sizes) - 1)], 1, start)
+    print("\n(b) workers, same hours (the largest size: the fixed cost weighs least)")
+    one = run_scan(folder, args.airspace, sizes[-1], 1, start)
     two = next(r for r in curve if r["hours"] == one["hours"])
     print(f"1 worker: {one['rate'] / 1e6:.3f} M pos/s (peak {one['peak_mb']:,.0f} MB); 2 workers: "
           f"{two['rate'] / 1e6:.3f} M pos/s (peak {two['peak_mb']:,.0f} MB): x{two['rate'] / one['rate']:.2f}")
