@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint bench world web clean system-deps
+.PHONY: demo test lint bench world web clean system-deps fuzz
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -20,6 +20,7 @@ demo: $(STAMP)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check src tests benchmarks scripts
+	$(VENV)/bin/mypy
 
 test: $(STAMP) system-deps lint
 	$(PY) -m pytest -n 2 -q
@@ -39,10 +40,21 @@ bench: $(STAMP) $(BASELINES)/.installed
 	$(PY) benchmarks/bench_readers_modes.py
 	$(PY) benchmarks/bench_watch.py
 	$(PY) benchmarks/bench_web.py
+	$(PY) benchmarks/bench_analysis.py
 	prlimit --as=8000000000 -- $(PY) benchmarks/bench_scan.py
 
 web:
 	bash scripts/vendor_web.sh
+
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS := beast avr sbs openair
+
+# coverage-guided fuzzing (atheris) of the byte-level parsers; not part of `make test`
+fuzz: $(STAMP)
+	$(PY) -m pip install --quiet -e '.[fuzz]'
+	cd fuzz && for t in $(FUZZ_TARGETS); do \
+		../$(PY) run.py $$t corpus/$$t -max_total_time=$(FUZZ_SECONDS) -artifact_prefix=crashes/$$t- || exit 1; \
+	done
 
 world: $(STAMP)
 	$(PY) scripts/build_world.py

@@ -2,7 +2,8 @@
 # System packages the test suite uses for real (not mocked): Debian's dump1090-mutability (a real
 # Mode S decoder), PostgreSQL (a real database server for the register; the tests start their own
 # throwaway cluster on 127.0.0.1, see tests/postgres.py) and chromium (the radar page's tests drive it
-# with Playwright; WebGL2 runs headless through SwiftShader). Installs only what is missing; needs root
+# with Playwright, WebGL2 headless through SwiftShader; the HTML reports are loaded in it; it also brings
+# the Pango libraries WeasyPrint renders PDFs with). Installs only what is missing; needs root
 # (CI runs as root).
 set -euo pipefail
 missing=()

@@ -100,9 +100,9 @@ def test_a_csv_file_in_time_order_is_streamed(tmp_path, flights, small_batches, 
 
 def test_fixes_out_of_time_order_across_batches_are_skipped_and_reported(tmp_path, flights, monkeypatch, capsys):
     monkeypatch.setattr(detect_command, "BATCH_ROWS", 50)
-    path = tmp_path / "states.csv"
+    path = tmp_path / "states.parquet"  # Parquet: read in batches of exactly BATCH_ROWS rows
     one = flights[flights["icao24"] == flights["icao24"].iloc[0]].sort_values("time")
-    pd.concat([one.iloc[100:], one.iloc[:100]]).to_csv(path, index=False)  # the first 100 fixes come last
+    pd.concat([one.iloc[100:], one.iloc[:100]]).to_parquet(path, index=False)  # the first 100 fixes come last
     assert main(["detect", str(path), "--airspace", "TUR,SYR", "--format", "csv", "-q"]) == 1
     assert "skipped 100 fixes" in capsys.readouterr().err
 

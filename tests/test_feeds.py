@@ -325,3 +325,48 @@ def test_sniffing_and_url_errors(tmp_path) -> None:
         list(open_feed(str(tmp_path / "missing.sbs")))
     with pytest.raises(ValueError):
         Feed("sbs://127.0.0.1:1", batch_fixes=0)
+
+
+def test_server_that_accepts_and_never_sends_is_dropped_after_the_idle_timeout() -> None:
+    """Without an idle timeout such a server would hang the feed for ever; with it the feed
+    reconnects, and each drop and reconnection is a state change (up/down, time, reason)."""
+    server = listener()
+    port = server.getsockname()[1]
+    held = []
+    run_in_thread(lambda: [held.append(server.accept()) for _ in range(3)])
+    seen: list = []
+    feed = open_feed(f"sbs://127.0.0.1:{port}", factory=FixLineParser, idle_timeout=0.3, timeout=1.5,
+                     poll_seconds=0.02, backoff=Backoff(initial=0.05, maximum=0.05, jitter=0.0))
+    feed.on_state(seen.append)
+    started = time.time()
+    assert list(feed) == []
+    changes = feed.state_changes()
+    assert changes == seen                                   # the callback saw the same changes, in order
+    assert feed.stats.connections >= 2 and feed.stats.drops >= 1
+    assert [c.state for c in changes[:4]] == ["up", "down", "up", "down"]
+    assert changes[0].reason == f"connected to 127.0.0.1:{port}"
+    assert changes[1].reason == "no data for 0.3 s"
+    assert all(started <= c.time <= time.time() for c in changes)
+    assert changes[1].time - changes[0].time == pytest.approx(0.3, abs=0.25)
+    assert feed.state_changes() == []                         # drained
+    server.close()
+
+
+def test_refusals_are_one_down_change_and_keepalive_is_on() -> None:
+    server = listener()
+    port = server.getsockname()[1]
+    server.close()                                            # nothing listens: refused
+    feed = open_feed(f"beast://127.0.0.1:{port}", timeout=0.6, poll_seconds=0.02,
+                     backoff=Backoff(initial=0.05, maximum=0.05, jitter=0.0))
+    assert list(feed) == [] and feed.stats.refused >= 3
+    changes = feed.state_changes()
+    assert [c.state for c in changes] == ["down"] and "cannot connect" in changes[0].reason
+    assert feed.is_up is False
+
+    from skyborder.tracks.feeds import KEEPALIVE_IDLE_S, _keepalive
+
+    with socket.socket() as client:                           # what every feed connection gets
+        _keepalive(client)
+        assert client.getsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE) == 1
+        if hasattr(socket, "TCP_KEEPIDLE"):
+            assert client.getsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPIDLE) == KEEPALIVE_IDLE_S

@@ -8,9 +8,10 @@ import numpy as np
 import pandas as pd
 
 from dump1090 import dump1090  # noqa: F401  (fixture)
+from skyborder.errors import BadInput
 from skyborder.geodesy import GEOD
 from skyborder.sim import traffic as simulate
-from skyborder.tracks.readers.modes import AvrParser, BeastParser
+from skyborder.tracks.readers.modes import AvrParser, BeastParser, read_avr
 from skyborder.tracks.readers.sbs import SbsParser
 
 CPR_HALF_CELL_M = 3.8        # at 35-37 N (test_modes_encode.cpr_half_cell_m)
@@ -46,7 +47,7 @@ def nearest_truth_m(fixes: pd.DataFrame, truth: pd.DataFrame) -> np.ndarray:
     return out
 
 
-def test_dump1090_decodes_what_skyborder_encodes(dump1090):  # noqa: F811
+def test_dump1090_decodes_what_skyborder_encodes(dump1090, tmp_path):  # noqa: F811
     beast_items = simulate.emissions(simulate.border_approach(8.0))
     raw_items = simulate.emissions(simulate.Scenario("raw", RAW_FLEET, 8.0))
     truth = pd.concat([simulate.truth(beast_items), simulate.truth(raw_items)], ignore_index=True)
@@ -108,6 +109,12 @@ def test_dump1090_decodes_what_skyborder_encodes(dump1090):  # noqa: F811
     raw_fixes = pd.DataFrame(raw.feed(received["ro"]) + raw.flush())
     assert raw.bad.total == 0 and len(raw_fixes) == len(truth)
     assert nearest_truth_m(raw_fixes, truth).max() < CPR_HALF_CELL_M
+    # the same raw output saved to a file and read back: every position kept, times invented in order
+    capture = tmp_path / "port30002.avr"
+    capture.write_bytes(received["ro"])
+    from_file = read_avr(str(capture), bad=(bad := BadInput()), start_time=0.0)
+    assert bad.total == 0 and len(from_file) == len(truth) and from_file["interpolated"].all()
+    assert nearest_truth_m(from_file, truth).max() < CPR_HALF_CELL_M
 
     # SBS: dump1090's own CPR decoding (one MSG,3 per position frame once it has a pair)
     sbs = SbsParser("dump1090-sbs")

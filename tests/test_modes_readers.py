@@ -75,12 +75,26 @@ def test_fixes_carry_identity_and_velocity(tmp_path, traffic):
     assert np.abs(turn).max() < 1.0
 
 
-def test_untimestamped_avr_lines_take_the_start_time(tmp_path, traffic):
+def test_untimestamped_avr_file_keeps_every_position_in_order(tmp_path, traffic):
+    """dump1090's raw port writes no timestamps: frame k gets start + k ms, every position is kept
+    (the same positions as from the stamped capture), each fix marked interpolated, one note."""
     items, _ = traffic
-    path = tmp_path / "plain.avr"
-    path.write_text("".join(avr_line(e.frame) + "\n" for e in items[:40]))
-    table = read_avr(str(path), start_time="2015-11-24T07:24:00")
-    assert len(table) and (table["time"] == pd.Timestamp(START, unit="s", tz="UTC")).all()
+    plain = tmp_path / "plain.avr"
+    plain.write_text("".join(avr_line(e.frame) + "\n" for e in items))
+    stamped = tmp_path / "stamped.avr"
+    stamped.write_text("".join(avr_line(e.frame, simulate.counter(e.time_s)) + "\n" for e in items))
+    bad = BadInput()
+    table = read_avr(str(plain), bad, start_time="2015-11-24T07:24:00")
+    reference = read_avr(str(stamped), start_time=START)
+    assert bad.total == 0 and len(bad.notes) == 1 and "start + k ms" in bad.notes[0]
+    key = ["icao24", "lat", "lon"]
+    assert len(table) == len(reference) == sum(e.kind == "position" for e in items)
+    pd.testing.assert_frame_equal(table.sort_values(key)[key].reset_index(drop=True),
+                                  reference.sort_values(key)[key].reset_index(drop=True))
+    offsets_ms = (table["time"] - pd.Timestamp(START, unit="s", tz="UTC")).dt.total_seconds() * 1000
+    assert np.allclose(offsets_ms, offsets_ms.round()) and offsets_ms.min() >= 0
+    assert offsets_ms.max() < len(items)  # one millisecond per frame, in file order
+    assert table["interpolated"].all() and not reference["interpolated"].any()
 
 
 def test_stream_receive_time_comes_from_the_clock(traffic):

@@ -24,7 +24,7 @@ def test_mutability_snapshot():
     df = read_aircraft_json(str(DATA / "aircraft_mutability.json"), bad=bad)
     assert list(df["track_id"]) == ["151d8a", "4b8302", "~2a1b3c"]  # 3c6444 has no position
     assert _epoch_ms(df) == [1448349837_700, 1448349849_500, 1448349849_000]  # now - seen_pos
-    assert np.isnan(df["alt_m"][0])  # "ground"
+    assert np.isnan(df["alt_m"][0]) and df["on_ground"].tolist() == [True, False, False]  # "ground"
     assert df["alt_m"][1:].tolist() == pytest.approx([32000 * FT, 10000 * FT], abs=1e-9)
     assert df["speed_mps"][:2].tolist() == pytest.approx([5 * KT, 485 * KT], abs=1e-9)
     assert df["heading_deg"][:2].tolist() == [45.0, 180.0]
@@ -40,7 +40,10 @@ def test_folder_of_fa_snapshots_keeps_each_position_once():
     assert list(df["track_id"]) == ["151d8a", "151d8a", "4b8302"]
     # 151d8a: 1448349860 - 2.5 and 1448349861 - 0.4; 4b8302 seen twice at 1448349860 - 0.3 = 1448349861 - 1.3
     assert _epoch_ms(df) == [1448349857_500, 1448349860_600, 1448349859_700]
-    assert df["alt_m"][2] == pytest.approx(32450 * FT, abs=1e-9)  # alt_geom before alt_baro
+    # alt_baro is pressure altitude, alt_geom geometric: kept apart (an FL limit needs the first)
+    assert df["alt_m"][2] == pytest.approx(32000 * FT, abs=1e-9)
+    assert df["geo_alt_m"][2] == pytest.approx(32450 * FT, abs=1e-9)
+    assert df["on_ground"].tolist() == [True, True, False]
     assert df["speed_mps"][2] == pytest.approx(485.2 * KT, abs=1e-9)
 
 
@@ -51,9 +54,13 @@ def test_globe_history_trace_gzip_inside_json_name():
     df = read_trace(str(DATA / "trace_full_4b8302.json"), bad=bad)
     assert list(df["track_id"]) == ["4b8302"] * 3 + ["4b8302-1"] * 2  # flags bit 1 starts leg 1
     assert _epoch_ms(df) == [1448349240_000, 1448349250_500, 1448349260_000, 1448353200_000, 1448353210_000]
-    alt = df["alt_m"].tolist()
-    assert alt[:2] == pytest.approx([32450 * FT, 32000 * FT]) and np.isnan(alt[2])
-    assert alt[3:] == pytest.approx([1100 * FT, 1600 * FT], abs=1e-9)
+    alt = df["alt_m"].tolist()  # the trace's altitude column is barometric (flags bit 3 clear)
+    assert alt[:2] == pytest.approx([32000 * FT, 32000 * FT]) and np.isnan(alt[2])
+    assert alt[3:] == pytest.approx([1000 * FT, 1500 * FT], abs=1e-9)
+    geo = df["geo_alt_m"].tolist()  # its alt_geom column
+    assert geo[0] == pytest.approx(32450 * FT) and np.isnan(geo[1]) and np.isnan(geo[2])
+    assert geo[3:] == pytest.approx([1100 * FT, 1600 * FT], abs=1e-9)
+    assert df["on_ground"].tolist() == [False, False, True, False, False]
     assert list(df["callsign"]) == ["TUR123"] * 3 + ["TUR124"] * 2
     assert list(df["squawk"]) == ["1234"] * 3 + ["2000"] * 2
     assert list(df["icao24"]) == ["4b8302"] * 5

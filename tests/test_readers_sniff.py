@@ -63,7 +63,7 @@ def test_round_trip_through_every_writer(tmp_path, ext):
     back = read_tracks(str(out), bad=(bad := BadInput()))
     assert bad.total == 0
     cols = ["time", "track_id", "lat", "lon", "alt_m", "speed_mps", "heading_deg", "callsign", "icao24",
-            "squawk"]
+            "squawk", "on_ground", "country", "operator", "military"]
     pd.testing.assert_frame_equal(back[cols], original[cols])
 
 
@@ -74,8 +74,8 @@ def test_geojson_writer_one_fix_track_is_a_point(tmp_path):
     text = out.read_text()
     assert '"type":"Point"' in text and '"time":"2015-11-24T08:00:00.000000Z"' in text
     back = read_tracks(str(out))
-    pd.testing.assert_frame_equal(back[["time", "track_id", "lat", "lon", "alt_m"]],
-                                  original[["time", "track_id", "lat", "lon", "alt_m"]])
+    pd.testing.assert_frame_equal(back[["time", "track_id", "lat", "lon", "geo_alt_m"]],
+                                  original[["time", "track_id", "lat", "lon", "geo_alt_m"]])
 
 
 def test_output_format_from_extension():

@@ -43,7 +43,10 @@ def test_opensky_state_vectors():
     assert list(df["track_id"]) == ["151d8a", "4b8302", "4b8302"]
     assert list(df["time"].astype("int64")) == [1448349850_000_000_000, 1448349839_500_000_000,
                                                 1448349859_250_000_000]
-    assert list(df["alt_m"]) == [7100.0, 9875.52, 9753.6]  # geoaltitude, else baroaltitude
+    # barometric and geometric altitude kept apart: an FL limit is compared with the first
+    assert list(df["alt_m"]) == [7010.4, 9753.6, 9753.6]  # baroaltitude
+    assert df["geo_alt_m"].tolist()[:2] == [7100.0, 9875.52] and np.isnan(df["geo_alt_m"].iloc[2])
+    assert not df["on_ground"].any()
     assert list(df["speed_mps"]) == [220.0, 250.5, 251.0]
     assert list(df["heading_deg"]) == [45.0, 180.0, 180.0]
     assert list(df["callsign"]) == ["SVA101", "TUR123", "TUR123"]

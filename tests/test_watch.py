@@ -101,6 +101,19 @@ def test_live_equals_batch_on_random_tracks(tmp_path_factory, index, seed, cuts)
         assert_same_passages(reg.passages(), detect(tracks, index))
 
 
+def test_a_warnings_only_watch_warns_as_the_full_one_and_records_no_passages(tmp_path, index):
+    tracks = random_tracks(448, 3)
+    stored = []
+    for passages in (True, False):
+        with open_register(tmp_path / f"r{passages}.sqlite") as reg:
+            Watch(in_batches(tracks, [len(tracks) // 2]), index, load_policy("atc"), reg,
+                  options=WatchOptions(silence_s=1e9, status_every_s=0, passages=passages)).run()
+            stored.append((len(reg.passages()), len(reg.warnings())))
+    (full_passages, full_warnings), (only_passages, only_warnings) = stored
+    assert full_passages > 0 and only_passages == 0
+    assert only_warnings == full_warnings
+
+
 def sbs_file(path: Path, duration: float = 300.0) -> Path:
     items = traffic.emissions(traffic.border_approach(duration))
     traffic.write(items, "sbs", str(path), T0.timestamp())

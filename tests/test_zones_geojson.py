@@ -42,8 +42,11 @@ def test_sample_collection():
     # beyond +180 kept as given
     assert dateline.geometry.bounds == (179.5, -17.0, 180.5, -16.0)
     assert [m.split(": ", 1)[0] for m in bad.messages] == [
-        f"{DATA / 'zones.geojson'}:feature {i}" for i in (2, 3, 5)]
-    assert "Point" in bad.messages[0] and "repaired" in bad.messages[1] and "floor_m" in bad.messages[2]
+        f"{DATA / 'zones.geojson'}:feature {i}" for i in (2, 5)]
+    assert "Point" in bad.messages[0] and "floor_m" in bad.messages[1]
+    # the bowtie was repaired and kept: a note, not a skipped item
+    assert len(bad.notes) == 1 and "feature 3" in bad.notes[0] and "repaired" in bad.notes[0]
+    assert len({z.id for z in zones}) == 4 and all(z.id for z in zones)
 
 
 def test_feature_and_bare_geometry():
@@ -145,7 +148,7 @@ def test_read_zones_rejects_files_without_zones(tmp_path, content, message):
 def test_read_zones_message_counts_skipped_records(tmp_path):
     path = tmp_path / "z"
     path.write_text("AC R\nAN X\nAL BY NOTAM\nDP 36N 36E\n")
-    with pytest.raises(InputError, match=r"1 bad OpenAir record"):
+    with pytest.raises(InputError, match=r"1 bad OpenAir airspace"):
         read_zones(path)
 
 

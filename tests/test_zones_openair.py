@@ -163,6 +163,15 @@ def test_db_arc_between_different_radii_changes_radius_linearly():
     ("UNL", math.inf),
     ("UNLIM", math.inf),
     ("unltd", math.inf),
+    # dialects of real files
+    ("3500 ft QNH", 3500 * 0.3048),
+    ("-500ft", -500 * 0.3048),
+    ("2900AMSL FT", 2900 * 0.3048),
+    ("UNL FT", math.inf),
+    ("UNLIM (Mon-Fri)", math.inf),
+    ("15000ft (Mo-Fri)", 15000 * 0.3048),
+    ("FL095", 95 * 100 * 0.3048),
+    ("1000 ft GND", 1000 * 0.3048),
 ])
 def test_limits(text, metres):
     assert parse_limit(text) == pytest.approx(metres, abs=1e-9)
@@ -173,7 +182,7 @@ def test_feet_are_exactly_0_3048_metres():
     assert parse_limit("FL100") == 3048.0
 
 
-@pytest.mark.parametrize("text", ["BY NOTAM", "FL", "ft", "3500 ft QNH", "-500ft", "ASK ATC", ""])
+@pytest.mark.parametrize("text", ["BY NOTAM", "FL", "ft", "ASK ATC", "", "Ask on 122.8", "BCTA FT", "NOTAM"])
 def test_bad_limits_raise_value_error(text):
     with pytest.raises(ValueError):
         parse_limit(text)
@@ -190,6 +199,8 @@ def test_bad_limits_raise_value_error(text):
     ("39.4858 -119.7778", -119.7778, 39.4858),
     ("-17.5, 179.9", 179.9, -17.5),
     ("90:00:00N 180:00:00W", -180.0, 90.0),
+    ("47:22:60N 008:29:60E", 8.5, 47 + 23 / 60),  # a second of 60: rounding artefacts of real files
+    ("39°29'09\"N 119°46'40\"W", -(119 + 46 / 60 + 40 / 3600), 39 + 29 / 60 + 9 / 3600),
 ])
 def test_positions(text, lon, lat):
     got_lon, got_lat = parse_coordinate(text)
@@ -197,8 +208,8 @@ def test_positions(text, lon, lat):
 
 
 @pytest.mark.parametrize("text", [
-    "39:60:00N 119:00:00W",   # minutes must be < 60
-    "39:29:60N 119:00:00W",   # seconds must be < 60
+    "39:61:00N 119:00:00W",   # minutes must be at most 60
+    "39:29:60.5N 119:00:00W",  # seconds must be at most 60
     "39.5:29N 119:00W",       # decimals only in the last part
     "91:00N 119:00W",         # latitude beyond 90
     "39:00N 181:00W",         # longitude beyond 180
@@ -222,7 +233,11 @@ def test_sample_file_zones_limits_and_classes():
     assert list(zones) == ["TRA HATAY-1", "DANGER YAYLADAGI", "R-ANTAKYA ARCS"]
     tra, circle, arcs = zones.values()
     assert (tra.floor_m, tra.ceiling_m) == pytest.approx((9500 * 0.3048, 24500 * 0.3048))
-    assert tra.properties == {"class": "R", "floor": "FL95", "ceiling": "FL245"}
+    assert tra.properties == {"class": "R", "type": "TRA", "floor": "FL95", "ceiling": "FL245",
+                              "floor_known": True, "ceiling_known": True}
+    assert (tra.floor_ref, tra.ceiling_ref) == ("FL", "FL")
+    assert (tra.airspace_class, tra.airspace_type) == ("R", "TRA")
+    assert len({z.id for z in zones.values()}) == 3
     assert (circle.floor_m, circle.ceiling_m) == pytest.approx((0.0, 8500 * 0.3048))
     assert (arcs.floor_m, arcs.ceiling_m) == (1000.0, math.inf)
     assert circle.properties["class"] == "Q" and circle.kind == "zone"
@@ -236,11 +251,14 @@ def test_sample_file_zones_limits_and_classes():
 def test_malformed_records_are_reported_with_line_numbers_and_skipped():
     bad = BadInput()
     zones = read_openair(DATA / "broken.openair", bad)
-    assert [z.name for z in zones] == ["GOOD ONE", "GOOD TWO"]
+    # a limit that cannot be known keeps its zone, flagged and at its widest: never dropped
+    assert [z.name for z in zones] == ["GOOD ONE", "BAD LIMIT", "GOOD TWO"]
+    assert zones[1].floor_m == -math.inf and zones[1].properties["floor_known"] is False
+    assert len(bad.notes) == 1 and "'BY NOTAM' cannot be known" in bad.notes[0]
     lines = [m.split(":line ")[1].split(":")[0] for m in bad.messages]
-    assert lines == ["12", "21", "26", "28"]
-    assert "BY NOTAM" in bad.messages[0] and "below 60" in bad.messages[1]
-    assert "no centre" in bad.messages[2] and "2 distinct point" in bad.messages[3]
+    assert lines == ["21", "26", "28"]
+    assert "at most 60" in bad.messages[0]
+    assert "without a centre" in bad.messages[1] and "2 distinct point" in bad.messages[2]
     assert all(m.startswith(str(DATA / "broken.openair")) for m in bad.messages)
 
 
@@ -263,23 +281,34 @@ def test_records_before_the_first_ac_and_bad_floor_ceiling_order():
     assert bad.messages[1].startswith("y:line 2: airspace 'LOW': floor 'FL100' is not below")
 
 
-def test_airways_and_self_intersections_are_reported():
-    text = ("AC R\nAN AWY\nV W=5\nDY 36N 36E\nDY 37N 37E\n"
-            "AC R\nAN BOWTIE\nDP 36N 36E\nDP 36:10N 36:10E\nDP 36:10N 36E\nDP 36N 36:10E\n")
+def test_airway_is_a_corridor_and_a_repaired_outline_is_kept():
+    text = ("AC R\nAN AWY\nV W=5\nDY 36N 36E\nDY 36N 37E\n"
+            "AC R\nAN BOWTIE\nDP 36N 36E\nDP 36:10N 36:10E\nDP 36:10N 36E\nDP 36N 36:10E\n"
+            "AC R\nAN NO WIDTH\nDY 36N 36E\nDY 36N 37E\n")
     bad = BadInput()
     zones = parse_openair(text, "z", bad)
-    assert [z.name for z in zones] == ["BOWTIE"]
-    assert "DY" in bad.messages[0] and bad.messages[0].startswith("z:line 4:")
-    assert "repaired" in bad.messages[1] and bad.messages[1].startswith("z:line 6:")
+    assert [z.name for z in zones] == ["AWY", "BOWTIE"]
+    assert bad.messages == ["z:line 12: airspace 'NO WIDTH': airway (DY) without a width (V W=); skipped"]
+    assert len(bad.notes) == 1 and "repaired" in bad.notes[0] and bad.notes[0].startswith("z:line 6:")
+    # the corridor reaches 2.5 NM on each side of the centre line, and no further
+    # (2.5 NM = 4630 m; 10 m allows for the straight lon/lat edges between offset points)
+    awy = zones[0].geometry
+    (mid_lon, mid_lat), = GEOD.npts(36.0, 36.0, 37.0, 36.0, 1)
+    heading = GEOD.inv(mid_lon, mid_lat, 37.0, 36.0)[0]
+    for side, inside in ((4620.0, True), (4640.0, False)):
+        for turn in (-90.0, 90.0):
+            lon, lat, _ = GEOD.fwd(mid_lon, mid_lat, heading + turn, side)
+            assert shapely.contains_xy(awy, lon, lat) == inside
+    assert shapely.contains_xy(awy, 36.0, 36.0) and shapely.contains_xy(awy, 37.0, 36.0)
     # the bowtie's two triangles are each a quarter of the 10' x 10' square
     square = shapely.box(36.0, 36.0, 36.0 + 1 / 6, 36.0 + 1 / 6).area
-    assert zones[0].geometry.area == pytest.approx(square / 2, rel=1e-9)
+    assert zones[1].geometry.area == pytest.approx(square / 2, rel=1e-9)
 
 
 def test_old_mac_and_windows_line_ends_keep_line_numbers():
     bad = BadInput()
-    parse_openair("AC R\r\nAN X\rAL nonsense\nDP 36N 36E\n", "m", bad)
-    assert bad.messages[0].startswith("m:line 3: bad AL record")
+    parse_openair("AC R\r\nAN X\rDP nonsense\nDP 36N 36E\n", "m", bad)
+    assert bad.messages[0].startswith("m:line 3: bad DP record")
 
 
 def test_legacy_windows_1252_file(tmp_path):

@@ -1,7 +1,9 @@
 """Errors shared by every layer: bad input is reported, counted and skipped; the good rows are kept.
 
 Every reader takes an optional ``BadInput`` collector and calls ``report`` for each rejected
-line, frame or record with where it was (file and line number, or byte offset) and why.
+line, frame or record with where it was (file and line number, or byte offset) and why, and
+``note`` for what it did to input it kept (a zone outline repaired, a limit it cannot know,
+times it had to invent): notes are shown but are not bad input.
 """
 from __future__ import annotations
 
@@ -9,6 +11,8 @@ import sys
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import TextIO
+
+from .safetext import escape_controls
 
 
 class SkyborderError(Exception):
@@ -74,23 +78,45 @@ class BadInput:
     """Collects rejected input: a count per reason and the first ``keep`` messages.
 
     ``echo`` (a stream such as ``sys.stderr``) prints each message as it is reported, up to
-    ``keep`` of them.
+    ``keep`` of them, then one line saying that the rest are only counted; ``log`` (a text
+    stream) receives every message, however many. Control characters from the input are
+    escaped in messages (see ``safetext``).
     """
 
     keep: int = 50
     echo: TextIO | None = None
+    log: TextIO | None = None
     counts: Counter = field(default_factory=Counter)
     messages: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
 
     def report(self, source: str, where: str | int, reason: str, kind: str | None = None) -> None:
         """Record one rejected item. ``where`` is a line number (int) or e.g. ``"byte 1234"``."""
         self.counts[kind or reason] += 1
-        if len(self.messages) < self.keep:
-            loc = f"line {where}" if isinstance(where, int) else where
-            message = f"{source}:{loc}: {reason}"
+        total = self.total
+        if total > self.keep and self.log is None:
+            if total == self.keep + 1 and self.echo is not None:
+                print(f"skyborder: more bad input follows; only its count is shown (first {self.keep} "
+                      "printed above; --bad-lines FILE keeps every one)", file=self.echo)
+            return
+        loc = f"line {where}" if isinstance(where, int) else where
+        message = escape_controls(f"{source}:{loc}: {reason}")
+        if self.log is not None:
+            print(message, file=self.log)
+        if total <= self.keep:
             self.messages.append(message)
             if self.echo is not None:
                 print(f"skyborder: skipped {message}", file=self.echo)
+        elif total == self.keep + 1 and self.echo is not None:
+            print("skyborder: more bad input follows; only its count is shown (every one is in the "
+                  "--bad-lines file)", file=self.echo)
+
+    def note(self, source: str, message: str) -> None:
+        """Record what a reader did to input it kept (not bad input: not counted in ``total``)."""
+        text = escape_controls(f"{source}: {message}")
+        self.notes.append(text)
+        if self.echo is not None and len(self.notes) <= self.keep:
+            print(f"skyborder: note: {text}", file=self.echo)
 
     @property
     def total(self) -> int:

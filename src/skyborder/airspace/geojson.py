@@ -5,8 +5,9 @@ the 0-based feature index), ``floor_m`` and ``ceiling_m`` (numbers, metres; miss
 unlimited, ``-inf`` / ``inf``), ``floor_ref`` and ``ceiling_ref`` (what each is measured from:
 ``"AMSL"`` true altitude, the default; ``"FL"`` pressure altitude, e.g. FL95 = 2895.6 m;
 ``"AGL"`` height above the ground; ``"SFC"`` the surface, its value 0 or missing; case does
-not matter), ``label`` (optional text); all properties are kept in
-``Airspace.properties``.
+not matter), ``label`` (optional text), ``class`` (or ``airspace_class``) and ``type`` (or
+``airspace_type``); all properties are kept in ``Airspace.properties``. The zone id is the
+Feature ``id`` (or an ``id`` property), else one made from what the zone is (``shapes.zone_id``).
 
 Edges are straight lines in lon/lat as RFC 7946 says; they are not densified. Coordinates are
 kept exactly as given: a zone across the antimeridian may be written with longitudes beyond
@@ -26,7 +27,7 @@ import shapely
 
 from ..errors import BadInput, InputError
 from .model import VERTICAL_REFERENCES, Airspace
-from .shapes import read_bytes, repair
+from .shapes import identify, read_bytes, repair
 
 AREAL_TYPES = ("Polygon", "MultiPolygon")
 
@@ -59,7 +60,7 @@ def parse_geojson_zones(data: str | bytes, source: str, bad: BadInput | None = N
             continue
         if zone is not None:
             zones.append(zone)
-    return zones
+    return identify(zones)
 
 
 def _features(doc: object, source: str) -> list:
@@ -106,8 +107,7 @@ def _zone(feature: object, index: int, source: str, bad: BadInput) -> Airspace |
     if geom.is_empty:
         raise ValueError("polygon has no area")
     if repaired:
-        bad.report(source, f"feature {index}", "invalid polygon repaired (make_valid linework, areal part kept)",
-                   kind="repaired GeoJSON polygon")
+        bad.note(f"{source}#feature {index}", "invalid polygon repaired (make_valid linework, areal part kept)")
     floor_ref, ceiling_ref = _reference(props, "floor_ref"), _reference(props, "ceiling_ref")
     floor = _limit(props, "floor_m", 0.0 if floor_ref == "SFC" else -math.inf)
     ceiling = _limit(props, "ceiling_m", 0.0 if ceiling_ref == "SFC" else math.inf)
@@ -122,7 +122,15 @@ def _zone(feature: object, index: int, source: str, bad: BadInput) -> Airspace |
         name=str(name) if name not in (None, "") else f"zone-{index}",
         geometry=geom, floor_m=floor, ceiling_m=ceiling, floor_ref=floor_ref, ceiling_ref=ceiling_ref,
         label=label if isinstance(label, str) else "", kind="zone",
-        source=f"{source}#feature {index}", properties=dict(props))
+        source=f"{source}#feature {index}", properties=dict(props),
+        id=_text(feature.get("id", props.get("id"))),
+        airspace_class=_text(props.get("class", props.get("airspace_class"))),
+        airspace_type=_text(props.get("type", props.get("airspace_type"))))
+
+
+def _text(value: object) -> str:
+    """A property as text ("" when missing, null or not a string or number)."""
+    return str(value).strip() if isinstance(value, (str, int, float)) and not isinstance(value, bool) else ""
 
 
 def _limit(props: dict, key: str, unlimited: float) -> float:

@@ -26,7 +26,11 @@ class Airspace:
     (9,500 ft of pressure altitude) with ``floor_ref`` ``"FL"``; the surface is ``0`` with
     ``"SFC"``. Detection compares each limit with the altitude of its own reference (see
     ``detection.vertical``). ``name`` is the ``airspace`` value in results (ISO alpha-3 code for
-    countries, the zone name for custom zones).
+    countries, the zone name for custom zones): names repeat (a German OpenAir file has 15 zones
+    called "Frankfurt"), so ``id`` identifies an airspace, stably and uniquely within its file
+    (zone readers set it; empty means the name, as for countries). ``airspace_class`` is the
+    class as the file gives it (OpenAir ``AC``: ``C``, ``R``, ``CTR``), ``airspace_type`` its
+    type (OpenAir ``AY``; ``"country"`` for a country).
     """
 
     name: str
@@ -40,11 +44,19 @@ class Airspace:
     properties: dict = field(default_factory=dict, compare=False, hash=False)
     floor_ref: str = "AMSL"
     ceiling_ref: str = "AMSL"
+    id: str = ""
+    airspace_class: str = ""
+    airspace_type: str = ""
 
     def __post_init__(self) -> None:
         for ref in (self.floor_ref, self.ceiling_ref):
             if ref not in VERTICAL_REFERENCES:
                 raise ValueError(f"vertical reference {ref!r} is not one of {', '.join(VERTICAL_REFERENCES)}")
+
+    @property
+    def key(self) -> str:
+        """The airspace's id in results: ``id``, else its name (a country's ISO code)."""
+        return self.id or self.name
 
     @property
     def has_vertical_limits(self) -> bool:

@@ -19,7 +19,9 @@ def _reading_options() -> argparse.ArgumentParser:
     reading = argparse.ArgumentParser(add_help=False)
     group = reading.add_argument_group("reading tracks")
     group.add_argument("--input-format", default=None, metavar="FMT",
-                       help="force the track format instead of sniffing the content")
+                       help="force the track format instead of sniffing the content (csv, parquet, sbs, avr, "
+                            "beast, aircraft-json, readsb-trace, readsb-jsonl, traffic-json, gpx, kml, igc, "
+                            "geojson)")
     group.add_argument("--columns", default=None, metavar="MAP",
                        help="column mapping for CSV/Parquet, e.g. 'ts=time,hex=icao24,lat=lat,lng=lon'")
     group.add_argument("--tz", default=None, metavar="ZONE",
@@ -27,8 +29,23 @@ def _reading_options() -> argparse.ArgumentParser:
                             "(default UTC)")
     group.add_argument("--start-time", default=None, metavar="TIME",
                        help="AVR/Beast only: ISO-8601 UTC time of the first frame's counter zero, or of "
-                            "frames without timestamps (default now)")
+                            "the first frame without a timestamp (default now)")
+    group.add_argument("--bad-lines", default=None, metavar="FILE",
+                       help="write every rejected line/record here (stderr shows the first 50 and counts)")
     return reading
+
+
+def _watching_options() -> argparse.ArgumentParser:
+    """Options shared by every command that detects passages: what is watched and how."""
+    watching = argparse.ArgumentParser(add_help=False)
+    _airspace_options(watching)
+    group = watching.add_argument_group("detection")
+    group.add_argument("--max-gap", type=float, default=60.0, metavar="S",
+                       help="seconds between fixes inside beyond which a passage is flagged 'gap' (default 60)")
+    group.add_argument("--near", type=float, default=20_000.0, metavar="M",
+                       help="report the closest approach of tracks that come within M metres but never enter "
+                            "(default 20000; 0 disables)")
+    return watching
 
 
 def _web_options(parser: argparse.ArgumentParser, bind_flag: str = "--bind") -> None:
@@ -76,20 +93,13 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"skyborder {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     reading = _reading_options()
+    watching = _watching_options()
 
     detect = commands.add_parser(
         "detect", help="find every passage of every track through the watched airspaces",
-        parents=[reading], epilog=EXIT_CODES, formatter_class=argparse.RawDescriptionHelpFormatter)
-    detect.add_argument("tracks", nargs="+", metavar="TRACKS", help="track files (CSV, Parquet, OpenSky, ...)")
-    detect.add_argument("--airspace", default=None, metavar="CODES",
-                        help="comma-separated ISO alpha-3 codes, or 'all' (default: all unless --zones is given)")
-    detect.add_argument("--zones", action="append", default=[], metavar="FILE",
-                        help="custom zones, GeoJSON or OpenAir (repeatable)")
-    detect.add_argument("--max-gap", type=float, default=60.0, metavar="S",
-                        help="seconds between fixes inside beyond which a passage is flagged 'gap' (default 60)")
-    detect.add_argument("--near", type=float, default=20_000.0, metavar="M",
-                        help="report the closest approach of tracks that come within M metres but never enter "
-                             "(default 20000; 0 disables)")
+        parents=[reading, watching], epilog=EXIT_CODES, formatter_class=argparse.RawDescriptionHelpFormatter)
+    detect.add_argument("tracks", nargs="+", metavar="TRACKS",
+                        help="track files (CSV, Parquet, OpenSky, ...); '-' reads standard input")
     detect.add_argument("--format", choices=("table", "csv", "json", "geojson", "geoparquet"), default="table",
                         help="table (readable), csv, json, geojson (passages as lines), geoparquet (needs -o)")
     detect.add_argument("--output", "-o", metavar="FILE", help="write here instead of standard output")
@@ -162,7 +172,8 @@ def build_parser() -> argparse.ArgumentParser:
     convert = commands.add_parser(
         "convert", help="read any track source and write the track table as CSV, Parquet or GeoJSON",
         parents=[reading], epilog=EXIT_CODES, formatter_class=argparse.RawDescriptionHelpFormatter)
-    convert.add_argument("input", metavar="IN", help="track file or folder (format sniffed from the content)")
+    convert.add_argument("input", metavar="IN",
+                         help="track file or folder (format sniffed from the content); '-' reads standard input")
     convert.add_argument("output", metavar="OUT", help="output file: .csv, .parquet or .geojson")
 
     serve = commands.add_parser(
@@ -258,4 +269,116 @@ def build_parser() -> argparse.ArgumentParser:
 
     demo = commands.add_parser("demo", help="the 24 Nov 2015 Su-24 case: passages, claims and a map")
     demo.add_argument("--out", default="skyborder-demo", metavar="DIR", help="output folder (default skyborder-demo)")
+    _analysis_commands(commands, reading, watching)
     return parser
+
+
+def _text_and_map(command: argparse.ArgumentParser, map_help: str) -> None:
+    """The outputs of an analysis command: its text (table or JSON, to a file or stdout) and a map."""
+    command.add_argument("--format", choices=("table", "json"), default="table")
+    command.add_argument("--output", "-o", metavar="FILE", help="write the text here instead of standard output")
+    command.add_argument("--map", metavar="FILE", help=map_help)
+
+
+def _analysis_commands(commands, reading: argparse.ArgumentParser, watching: argparse.ArgumentParser) -> None:
+    """Maps, reports, tallies, comparisons, claim checks and coverage."""
+    common = {"epilog": EXIT_CODES, "formatter_class": argparse.RawDescriptionHelpFormatter}
+    uncertainty = argparse.ArgumentParser(add_help=False)
+    group = uncertainty.add_argument_group("position error (probability of violation)")
+    group.add_argument("--position-error", default="auto", metavar="KIND|M",
+                       help="the source's horizontal position error: auto (NACp/NIC when decoded, else by the "
+                            "reader: sbs, adsb, mlat, or radar), one of adsb, sbs, mlat, radar, or a standard "
+                            "deviation per axis in metres (default auto)")
+    group.add_argument("--samples", type=int, default=2000, metavar="N",
+                       help="Monte Carlo samples per passage (fixed seed; default 2000)")
+
+    map_ = commands.add_parser(
+        "map", help="a radar-style map (PNG or SVG) of a recording: passages, times, depth, altitude profile",
+        parents=[reading, watching], **common)
+    map_.add_argument("tracks", nargs="+", metavar="TRACKS", help="track files")
+    map_.add_argument("--track", action="append", default=[], metavar="ID",
+                      help="draw only this track (repeatable; default all)")
+    map_.add_argument("--passage", type=int, default=None, metavar="N",
+                      help="frame passage N (1-based, in the order `detect` lists passages, near misses left out)")
+    map_.add_argument("--output", "-o", required=True, metavar="FILE", help="the map: .png, .svg or .pdf")
+    map_.add_argument("--title", default=None, help="title (default: the tracks and airspace)")
+    map_.add_argument("--overview", type=float, default=0.0, metavar="KM",
+                      help="add an overview inset of this half-width in km (default none)")
+    map_.add_argument("--no-profile", action="store_true", help="leave out the altitude/time panel")
+
+    compare = commands.add_parser(
+        "compare", help="two tracks of one flight (e.g. two governments' radar tracks): separation and verdicts",
+        parents=[reading, watching, uncertainty], **common)
+    compare.add_argument("track_a", metavar="TRACK_A", help="track file of the first version")
+    compare.add_argument("track_b", metavar="TRACK_B", help="track file of the second version")
+    compare.add_argument("--id-a", default=None, metavar="ID", help="track id in TRACK_A (when it holds several)")
+    compare.add_argument("--id-b", default=None, metavar="ID", help="track id in TRACK_B (when it holds several)")
+    compare.add_argument("--step", type=float, default=1.0, metavar="S",
+                         help="seconds between the common times the separation is computed at (default 1)")
+    compare.add_argument("--max-shift", type=float, default=60.0, metavar="S",
+                         help="largest clock offset tried when aligning B to A (default 60 s; 0: no search)")
+    _text_and_map(compare, "also draw one map with both tracks (.png or .svg)")
+
+    claims = commands.add_parser(
+        "claims", help="can published figures (duration, length, depth, speed) all be true of one path?", **common)
+    _airspace_options(claims)
+    claims.add_argument("--duration", required=True, metavar="S", help="claimed time inside, e.g. 17 or 17s")
+    claims.add_argument("--length", required=True, metavar="LEN",
+                        help="claimed length inside, e.g. 1.15mi (statute), 1.15nmi, 1.85km, 1850m")
+    claims.add_argument("--depth", required=True, metavar="LEN", help="claimed depth inside, e.g. 1.36mi")
+    claims.add_argument("--speed", default=None, metavar="SPEED[:SPEED]",
+                        help="plausible ground speed or range, e.g. 960km/h, 450kt, 200:300m/s "
+                             "(default 150:2500km/h; one value means +-15%%)")
+    claims.add_argument("--near", dest="near_point", default=None, metavar="LAT,LON",
+                        help="where on the boundary to search (needed when the airspace is larger than --radius)")
+    claims.add_argument("--radius", type=float, default=10_000.0, metavar="M",
+                        help="search entry points within this distance of --near (default 10000)")
+    claims.add_argument("--resolution", type=float, default=10.0, metavar="M",
+                        help="grid step of the boundary raster and of the paths' samples (default 10)")
+    _text_and_map(claims, "also draw the candidate paths (.png or .svg)")
+
+    coverage = commands.add_parser(
+        "coverage", help="which stretches of a border sensor sites can see at an altitude (4/3-Earth horizon, "
+                         "terrain), and when they could first have seen a recorded track", parents=[reading], **common)
+    coverage.add_argument("--site", action="append", required=True, metavar="LAT,LON,HEIGHT_M",
+                          help="a sensor site: latitude, longitude (deg) and antenna height above mean sea level "
+                               "(m) (repeatable)")
+    coverage.add_argument("--altitude", required=True, metavar="ALT",
+                          help="target altitude above mean sea level, e.g. 19000ft, 5791m, FL190")
+    coverage.add_argument("--airspace", required=True, metavar="CODES", help="whose border (ISO alpha-3 codes)")
+    coverage.add_argument("--dem", action="append", default=[], metavar="FILE",
+                          help="terrain: SRTM .hgt tiles or ESRI ASCII grids (.asc); without it, a bare 4/3 Earth")
+    coverage.add_argument("--k-factor", type=float, default=4.0 / 3.0, metavar="K",
+                          help="effective Earth radius factor for refraction (default 4/3)")
+    coverage.add_argument("--step", type=float, default=500.0, metavar="M",
+                          help="spacing of the border points tested (default 500)")
+    coverage.add_argument("--track", dest="track_file", default=None, metavar="TRACKS",
+                          help="a recording: when each site could first have seen each track")
+    _text_and_map(coverage, "also draw the coverage map (.png or .svg)")
+
+    report = commands.add_parser(
+        "report", help="incident reports (HTML, PDF, GeoJSON, KML) from the register or from track files",
+        parents=[reading, watching, uncertainty], **common)
+    report.add_argument("items", nargs="*", metavar="PASSAGE_ID|TRACKS",
+                        help="with --db: passage ids (none: every passage in --since/--until); else track files")
+    report.add_argument("--db", default=None, metavar="DB", help="the register: a SQLite file or postgresql:// URL")
+    report.add_argument("--since", default=None, metavar="TIME", help="with --db: passages entering from this time")
+    report.add_argument("--until", default=None, metavar="TIME", help="with --db: passages entering before this time")
+    report.add_argument("--format", default="html,pdf", metavar="FMT[,FMT]",
+                        help="any of html, pdf, geojson, kml, comma-separated (default html,pdf)")
+    report.add_argument("--output", "-o", default="skyborder-report", metavar="DIR",
+                        help="output folder (default skyborder-report)")
+    report.add_argument("--near-misses", action="store_true", help="also write a report for each near miss")
+
+    tally = commands.add_parser(
+        "tally", help="passages, aircraft and warnings per country, airspace, military and period", **common)
+    tally.add_argument("--db", required=True, metavar="DB", help="the register: a SQLite file or postgresql:// URL")
+    tally.add_argument("--by", default="country,year", metavar="KEYS",
+                       help="comma list of country, airspace, military and one period: year, quarter, month or "
+                            "week (default country,year)")
+    tally.add_argument("--since", default=None, metavar="TIME", help="passages entering from this time")
+    tally.add_argument("--until", default=None, metavar="TIME", help="passages entering before this time")
+    tally.add_argument("--year-start", type=int, default=1, metavar="MM",
+                       help="first month of the (fiscal) year, e.g. 4 for April-March (default 1)")
+    tally.add_argument("--format", choices=("table", "csv", "json", "png"), default="table")
+    tally.add_argument("--output", "-o", metavar="FILE", help="write here (needed for png)")

@@ -1,11 +1,11 @@
-"""``skyborder convert``: any track source to the track table as CSV, Parquet or GeoJSON."""
+"""``skyborder convert``: any track source (``-`` for standard input) to the track table as CSV,
+Parquet or GeoJSON, with the nationality columns."""
 from __future__ import annotations
 
 import sys
 from argparse import Namespace
 
-from ..errors import BadInput
-from ._common import EXIT_BAD_INPUT, EXIT_OK, reader_options
+from ._common import EXIT_BAD_INPUT, EXIT_OK, bad_input, reader_options
 
 
 def run(args: Namespace) -> int:
@@ -13,7 +13,7 @@ def run(args: Namespace) -> int:
     from ..tracks.writers import format_for, write_tracks
 
     fmt = format_for(args.output)  # before reading: a wrong name fails fast
-    bad = BadInput(echo=sys.stderr)
+    bad = bad_input(args)
     tracks = read_tracks(args.input, args.input_format, bad, columns=args.columns, **reader_options(args))
     write_tracks(tracks, args.output, fmt)
     print(f"skyborder: {summary(tracks)} -> {args.output}", file=sys.stderr)

@@ -11,45 +11,34 @@ from __future__ import annotations
 import json
 import sys
 from argparse import Namespace
-from collections.abc import Iterator
 from typing import TYPE_CHECKING, TextIO
 
 import pandas as pd
 
-from ..errors import BadInput, InputError
-from ._common import EXIT_BAD_INPUT, EXIT_OK, emit, reader_options
+from ..errors import InputError
+from ._common import EXIT_BAD_INPUT, EXIT_OK, bad_input, emit, load_tracks, reader_options, watched_airspaces
 
 if TYPE_CHECKING:
     from ..airspace.model import Airspace
+    from ..errors import BadInput
 
 BATCH_ROWS = 500_000  # rows read at a time from a file
-BYTES_PER_ROW = 100  # CSV is read in blocks of about BATCH_ROWS * this many bytes
 LATE_FIXES = "fix earlier than its track's last one in an earlier batch (input not in time order)"
 
 
 def run(args: Namespace) -> int:
-    from ..airspace.zones import read_zones
-
     if args.max_gap <= 0 or args.near < 0:
         raise InputError("--max-gap must be > 0 and --near >= 0")
     if args.format == "geoparquet" and not args.output:
         raise InputError("--format geoparquet needs --output FILE")
-    bad = BadInput(echo=sys.stderr)
-    airspaces = _selected(args.airspace, bool(args.zones))
-    for zone_file in args.zones:
-        airspaces += read_zones(zone_file, bad)
+    bad = bad_input(args)
+    airspaces = watched_airspaces(args, bad)
     if args.format in ("geojson", "geoparquet"):
         _detect_whole(args, airspaces, bad)
     else:
         _detect_streaming(args, airspaces, bad)
     bad.print_summary()
     return EXIT_BAD_INPUT if bad.total else EXIT_OK
-
-
-def _selected(codes: str | None, have_zones: bool) -> list[Airspace]:
-    from ..airspace import world
-
-    return world.select(codes or "all") if (codes or not have_zones) else []
 
 
 def _detect_streaming(args: Namespace, airspaces: list[Airspace], bad: BadInput) -> None:
@@ -59,7 +48,7 @@ def _detect_streaming(args: Namespace, airspaces: list[Airspace], bad: BadInput)
 
     from ..airspace.index import AirspaceIndex
     from ..detection.stream import StreamDetector
-    from ..tracks.nationality import annotate
+    from ..tracks.readers.sniff import read_batches
 
     index = AirspaceIndex.load_or_build(airspaces)
     pa.default_memory_pool().release_unused()  # what reading the world dataset left in Arrow's pool
@@ -70,7 +59,7 @@ def _detect_streaming(args: Namespace, airspaces: list[Airspace], bad: BadInput)
         for path in args.tracks:
             for batch in read_batches(path, args.input_format, bad, columns=args.columns, batch_rows=BATCH_ROWS,
                                       **reader_options(args)):
-                out.write(detector.feed(annotate(batch)).closed)
+                out.write(detector.feed(batch).closed)  # batches carry nationality
                 out.write(detector.finish(order.complete_before(batch, detector.track_ids())).closed)
                 pa.default_memory_pool().release_unused()
                 bar.update(len(batch))
@@ -85,13 +74,8 @@ def _detect_whole(args: Namespace, airspaces: list[Airspace], bad: BadInput) -> 
     """The tracks in memory (the path of each passage is drawn from its track's fixes)."""
     from ..detection import detect
     from ..report import export
-    from ..tracks.nationality import annotate
-    from ..tracks.readers.sniff import read_tracks
 
-    tables = [read_tracks(path, args.input_format, bad, columns=args.columns, **reader_options(args))
-              for path in args.tracks]
-    tracks = pd.concat([t for t in tables if len(t)], ignore_index=True) if any(len(t) for t in tables) else tables[0]
-    tracks = annotate(tracks)
+    tracks = load_tracks(args.tracks, args, bad)
     result = detect(tracks, airspaces, max_gap_s=args.max_gap, near_m=args.near,
                     progress=not args.quiet and sys.stderr.isatty())
     if args.format == "geoparquet":
@@ -183,66 +167,3 @@ class _ResultWriter:
             self.stream.write("\n]\n")
         if self.stream is not sys.stdout:
             self.stream.close()
-
-
-# ----- TEMPORARY: batch reading until tracks.readers.sniff.read_batches lands (the lead wires it) -----
-def read_batches(path: str, input_format: str | None = None, bad: BadInput | None = None,
-                 columns: str | None = None, batch_rows: int = BATCH_ROWS, **options) -> Iterator[pd.DataFrame]:
-    """Track-table batches of a file in file order: Parquet by row groups, CSV by blocks of lines;
-    other formats in one batch. (Stand-in for the readers' ``read_batches``.)"""
-    from ..tracks.readers.sniff import ALIASES, read_tracks, sniff
-
-    bad = bad if bad is not None else BadInput()
-    fmt = ALIASES.get(input_format.strip().lower(), input_format.strip().lower()) if input_format else sniff(path)
-    if fmt == "parquet" and not options:
-        yield from _parquet_batches(path, bad, columns, batch_rows)
-    elif fmt == "csv" and not options:
-        yield from _csv_batches(path, bad, columns, batch_rows * BYTES_PER_ROW)
-    else:
-        yield read_tracks(path, input_format, bad, columns=columns, **options)
-
-
-def _parquet_batches(path: str, bad: BadInput, columns: str | None, batch_rows: int) -> Iterator[pd.DataFrame]:
-    import numpy as np
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
-    from ..tracks.readers.tabular import Located, parse_column_map, to_tracks
-
-    try:
-        source = pq.ParquetFile(path)
-    except (pa.ArrowException, OSError) as err:
-        raise InputError(f"{path}: not a readable Parquet file ({str(err).splitlines()[0]})") from None
-    row = 1
-    for batch in source.iter_batches(batch_size=batch_rows):
-        raw = Located({n: pa.chunked_array([batch.column(i)]) for i, n in enumerate(batch.schema.names)},
-                      np.arange(row, row + batch.num_rows), "row", path)
-        row += batch.num_rows
-        yield to_tracks(raw, columns=parse_column_map(columns), bad=bad)
-
-
-def _csv_batches(path: str, bad: BadInput, columns: str | None, batch_bytes: int) -> Iterator[pd.DataFrame]:
-    import csv
-    import gzip
-
-    from ..tracks.readers.tabular import _delimiter, parse_column_map, read_delimited, to_tracks
-
-    with open(path, "rb") as probe:
-        zipped = probe.read(2) == b"\x1f\x8b"
-    with (gzip.open(path, "rb") if zipped else open(path, "rb")) as handle:
-        line, header = 1, handle.readline()
-        while header.startswith(b"#"):
-            line, header = line + 1, handle.readline()
-        text = header.removeprefix(b"\xef\xbb\xbf").decode("utf-8", errors="replace").rstrip("\r\n")
-        delimiter = _delimiter(header)
-        names = next(csv.reader([text], delimiter=delimiter)) if text.strip() else []
-        if not names:
-            raise InputError(f"{path}: empty file or empty header line")
-        while True:
-            block = handle.read(batch_bytes)
-            if not block:
-                return
-            block += handle.readline()  # up to the end of the last line
-            raw = read_delimited(block, path, bad, names=names, delimiter=delimiter, line_offset=line)
-            line += block.count(b"\n")
-            yield to_tracks(raw, columns=parse_column_map(columns), bad=bad)

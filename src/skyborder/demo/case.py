@@ -16,10 +16,15 @@ import numpy as np
 import pandas as pd
 
 from ..airspace import world
+from ..analysis.claims import ClaimCheck, Claimed, Claims, check_claims
 from ..detection.engine import detect
 from ..geodesy import GEOD
 from ..report import export
+from ..report.claim_check import claim_lines
 from ..report.radar_map import MapLabel, RadarMap, draw_radar_map, hms
+from ..report.text import clock as _time
+from ..report.text import km
+from ..report.text import km as _km
 from ..report.text import markdown_table as table
 from ..units import FOOT_M, NAUTICAL_MILE_M, STATUTE_MILE_M
 from ..warn.engine import replay
@@ -28,6 +33,7 @@ from . import evidence as demo_data
 from .reconstruct import RU_OFFSET_M
 
 SU24_CRUISE_KMH = 960.0  # the KU Leuven physicists' figure
+CLAIMS_RADIUS_M = 5_000.0  # entry points of candidate paths within this distance of the salient's tip
 WARNING_POLICY = "air-policing"  # the policy whose warnings the demo reports
 TR_TRACK, RU_TRACK = "TR-claim", "RU-claim"
 WATCHED = "TUR"
@@ -105,7 +111,7 @@ def report_text(tracks: pd.DataFrame, passages: pd.DataFrame, airspaces: list) -
         "## Published claims beside the tool's figures",
         _claims_table(passages),
         "## Consistency check",
-        _consistency(tr),
+        _consistency(tr, claim_checks()),
         "## The warnings (TR-claim track)",
         _warnings_table(tracks, airspaces[0]),
         "## Sources",
@@ -121,14 +127,6 @@ def _passage(passages: pd.DataFrame, track_id: str, status: str | None = None) -
     if status is not None:
         rows = rows[rows["status"] == status]
     return rows.iloc[0] if len(rows) else None
-
-
-def _km(metres: float, digits: int = 2) -> str:
-    return "–" if metres is None or pd.isna(metres) else f"{metres / 1000:.{digits}f}"
-
-
-def _time(ts) -> str:
-    return "–" if ts is None or pd.isna(ts) else hms(ts)
 
 
 def _tracks_table(tracks: pd.DataFrame) -> str:
@@ -171,8 +169,10 @@ def _claims_table(passages: pd.DataFrame) -> str:
     tr = _passage(passages, TR_TRACK)
     ru_in = _passage(passages, RU_TRACK)
     ru_near = _passage(passages, RU_TRACK, "near")
-    inside = tr is not None and tr["status"] != "near"
-    g = (lambda col, f: f(tr[col]) if inside and tr is not None else "no passage")
+
+    def g(col: str, f) -> str:
+        return f(tr[col]) if tr is not None and tr["status"] != "near" else "no passage"
+
     rows = [
         ["entry (TR)", c("entry")["text"], "07:24:05.0 UTC", g("entry_time", _time) + " UTC",
          "path placed to enter at this time"],
@@ -200,21 +200,39 @@ def _claims_table(passages: pd.DataFrame) -> str:
     return table(["quantity", "published claim", "claim in SI", "skyborder", "note"], rows)
 
 
-def _consistency(tr: pd.Series | None) -> str:
-    """The speed implied by the claims against a Su-24's cruise, and the tool's own numbers."""
-    claim_s = demo_data.claim("duration")["value"]
-    statute = demo_data.claim("length")["value"] * STATUTE_MILE_M
-    nautical = demo_data.claim("length")["value"] * NAUTICAL_MILE_M
+def published_claims(mile_m: float) -> Claims:
+    """The Turkish letter's duration, length and depth (miles of ``mile_m`` metres, the unit was not
+    stated), with their rounding, at a Su-24's cruise (+- 15 %)."""
+    duration, length, depth = (demo_data.claim(k)["value"] for k in ("duration", "length", "depth"))
     cruise = SU24_CRUISE_KMH / 3.6
-    lines = [
-        f"- Claimed length over claimed time: {statute / 1000:.2f} km / {claim_s:.0f} s = "
-        f"{statute / claim_s * 3.6:.0f} km/h (statute miles), {nautical / 1000:.2f} km / {claim_s:.0f} s = "
-        f"{nautical / claim_s * 3.6:.0f} km/h (nautical miles).",
-        f"- At a Su-24 cruise of about {SU24_CRUISE_KMH:.0f} km/h, {statute / 1000:.2f} km takes "
-        f"{statute / cruise:.1f} s and {nautical / 1000:.2f} km takes {nautical / cruise:.1f} s; "
-        f"in {claim_s:.0f} s it flies {cruise * claim_s / 1000:.2f} km (the KU Leuven physicists' point: "
-        "~2 km takes 7-10 s, not 17 s).",
-    ]
+    return Claims(Claimed(duration, 0.5), Claimed(length * mile_m, 0.005 * mile_m),
+                  Claimed(depth * mile_m, 0.005 * mile_m), speed_mps=(cruise * 0.85, cruise * 1.15))
+
+
+def claim_checks() -> dict[str, ClaimCheck]:
+    """The published figures checked against the embedded TUR boundary at the salient's tip, read in
+    statute and in nautical miles (``analysis.claims``)."""
+    turkey = world.country(WATCHED)
+    return {unit: check_claims(turkey, published_claims(mile), near=MAP_CENTRE, radius_m=CLAIMS_RADIUS_M)
+            for unit, mile in (("statute", STATUTE_MILE_M), ("nautical", NAUTICAL_MILE_M))}
+
+
+def _consistency(tr: pd.Series | None, checks: dict[str, ClaimCheck]) -> str:
+    """The claims checked against each other and the real boundary (both readings of "miles"), and
+    the tool's own numbers on the reconstructed path."""
+    claim_s = demo_data.claim("duration")["value"]
+    speeds = ", ".join(f"{km(c.claims.length_m.value)} km / {claim_s:.0f} s = "
+                       f"{c.claims.length_m.value / claim_s * 3.6:.0f} km/h ({unit} miles)"
+                       for unit, c in checks.items())
+    cruise = SU24_CRUISE_KMH / 3.6
+    lines = [f"- Claimed length over claimed time: {speeds}. At a Su-24 cruise of about {SU24_CRUISE_KMH:.0f} km/h "
+             f"it flies {cruise * claim_s / 1000:.2f} km in {claim_s:.0f} s (the KU Leuven physicists' point: "
+             "~2 km takes 7-10 s, not 17 s)."]
+    for unit, check in checks.items():
+        lines += [f"- Read as **{unit} miles** (`skyborder claims --airspace TUR --duration 17 --length 1.15"
+                  f"{'mi' if unit == 'statute' else 'nmi'} --depth 1.36{'mi' if unit == 'statute' else 'nmi'} "
+                  f"--speed 960km/h --near {MAP_CENTRE[1]},{MAP_CENTRE[0]} --radius {CLAIMS_RADIUS_M:.0f}`):"]
+        lines += ["  " + line for line in claim_lines(check)]
     if tr is not None and tr["status"] != "near":
         speed = tr["length_inside_m"] / tr["duration_s"]
         lines += [
@@ -227,13 +245,6 @@ def _consistency(tr: pd.Series | None) -> str:
         ]
     else:
         lines.append("- skyborder found no passage of the TR-claim path into TUR.")
-    depth = demo_data.claim("depth")["value"] * STATUTE_MILE_M
-    lines.append(
-        f"- Depth against length: a point {depth / 1000:.2f} km from the nearest border has a disc of that "
-        f"radius inside the country around it, so a straight path through it is inside for at least "
-        f"{2 * depth / 1000:.2f} km; the claimed length is {statute / 1000:.2f} km. Both claims cannot hold with "
-        "depth as distance to the nearest border (skyborder's definition): the letter measured it some other "
-        "way, not stated.")
     return "\n".join(lines)
 
 

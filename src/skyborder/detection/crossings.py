@@ -182,7 +182,7 @@ def inside_stretches(index: AirspaceIndex, segs: Segments, start_inside: np.ndar
     interior = np.flatnonzero(~is_first & ~is_last)
     if len(interior):
         mx, my = segs.point(g_seg[owner[interior]], 0.5 * (lo[interior] + hi[interior]))
-        state[interior] = _contains(index, g_air[owner[interior]], wrap_lon(mx), my)
+        state[interior] = _contains(index, g_air[owner[interior]], np.asarray(wrap_lon(mx)), my)
     inside = np.flatnonzero(state & (hi > lo))
     return InsideStretches(g_seg[owner[inside]], g_air[owner[inside]], lo[inside], hi[inside], groups)
 

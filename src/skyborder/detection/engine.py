@@ -149,8 +149,8 @@ def sort_result(result: pd.DataFrame) -> pd.DataFrame:
     time, near misses at their closest time."""
     start = result["entry_time"].where(result["status"] != "open_start", pd.Timestamp.min.tz_localize("UTC"))
     order = start.fillna(result["closest_approach_time"])
-    keys = result[["track_id", "airspace"]].assign(order=order).reset_index(drop=True)
-    rows = keys.sort_values(["track_id", "airspace", "order"], kind="stable").index.to_numpy()
+    keys = result[["track_id", "airspace", "airspace_id"]].assign(order=order).reset_index(drop=True)
+    rows = keys.sort_values(["track_id", "airspace", "airspace_id", "order"], kind="stable").index.to_numpy()
     return result.iloc[rows].reset_index(drop=True)
 
 
@@ -160,10 +160,10 @@ def _near_table(arrays: TrackArrays, index: AirspaceIndex, passages: Passages, n
     pos = passages.pos
     near = distance.closest_approaches(arrays, index, pos, passages.altitudes, entered, near_m)
     lon, lat = pos.point(near.fix, near.s)
-    names = np.array([a.name for a in index.airspaces], dtype=object)
     frame = results.empty().reindex(range(len(near)))
     frame["track_id"] = arrays.track_ids[near.track]
-    frame["airspace"] = names[near.airspace]
+    for column, values in results.airspace_columns(index.airspaces, near.airspace).items():
+        frame[column] = values
     frame["status"] = "near"
     frame["fixes_inside"] = 0
     frame["disputed_with"] = [[] for _ in range(len(near))]
@@ -263,12 +263,11 @@ def _passage_table(arrays, index, combo, pos: Positions, altitudes: Altitudes, t
     status = np.where(inside_first, "open_start", np.where(inside_last, "open_end",
                       np.where(max_gap > max_gap_s, "gap", "closed")))
     depth, depth_lon, depth_lat = distance.max_depth(arrays, index, pos, air, e_fix, e_s, x_fix, x_s)
-    names = np.array([a.name for a in index.airspaces], dtype=object)
     entry_time = arrays.timestamps(t_entry).where(~inside_first)
     exit_time = arrays.timestamps(t_exit).where(~inside_last)
     table = pd.DataFrame({
         "track_id": arrays.track_ids[track],
-        "airspace": names[air],
+        **results.airspace_columns(index.airspaces, air),
         "entry_time": entry_time,
         "exit_time": exit_time,
         "duration_s": np.where(inside_first | inside_last, np.nan, t_exit - t_entry),

@@ -10,13 +10,16 @@ by :func:`passage_path`.
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
+from ..airspace.model import Airspace
+
 __all__ = ["COLUMNS", "JSON_KEYS", "NATIONALITY_COLUMNS", "RESULT_COLUMNS", "STATUSES", "Column", "PassagePath",
-           "empty", "passage_path", "to_geodataframe", "with_nationality"]
+           "airspace_columns", "empty", "passage_path", "to_geodataframe", "with_nationality"]
 
 UTC_NS = "datetime64[ns, UTC]"
 
@@ -36,6 +39,9 @@ class Column:
 COLUMNS: tuple[Column, ...] = (
     Column("track_id", "object", "", "the track (aircraft) the passage belongs to"),
     Column("airspace", "object", "", "the airspace: ISO alpha-3 code of a country, or a zone's name"),
+    Column("airspace_id", "object", "", "unique id of the airspace: a country's ISO code, a zone's id in its file"),
+    Column("airspace_class", "object", "", "the zone's class as its file gives it (OpenAir AC); empty for a country"),
+    Column("airspace_type", "object", "", "the zone's type (OpenAir AY); \"country\" for a country"),
     Column("entry_time", UTC_NS, "UTC", "when the path crossed the boundary inwards (null when open_start)"),
     Column("exit_time", UTC_NS, "UTC", "when the path crossed the boundary outwards (null when open_end)"),
     Column("duration_s", "float64", "s", "exit_time - entry_time (null when open)"),
@@ -97,6 +103,24 @@ def empty() -> pd.DataFrame:
     'datetime64[ns, UTC]'
     """
     return pd.DataFrame({c.name: pd.Series(dtype=c.dtype) for c in COLUMNS})
+
+
+def airspace_columns(airspaces: Sequence[Airspace], air: np.ndarray) -> dict[str, np.ndarray]:
+    """The airspace columns of result rows (``airspace``, ``airspace_id``, ``airspace_class``,
+    ``airspace_type``) for airspace indices ``air`` into ``airspaces``.
+
+    Examples
+    --------
+    >>> import shapely
+    >>> zones = [Airspace("Frankfurt", shapely.box(0, 0, 1, 1), id="frankfurt-1", airspace_class="D"),
+    ...          Airspace("TUR", shapely.box(1, 0, 2, 1), kind="country")]
+    >>> {k: v.tolist() for k, v in airspace_columns(zones, np.array([1, 0])).items()}["airspace_id"]
+    ['TUR', 'frankfurt-1']
+    """
+    table = np.array([(a.name, a.key, a.airspace_class, a.airspace_type or ("country" if a.kind == "country" else ""))
+                      for a in airspaces], dtype=object).reshape(-1, 4)
+    return {name: table[air, k] for k, name in enumerate(("airspace", "airspace_id", "airspace_class",
+                                                           "airspace_type"))}
 
 
 def with_nationality(result: pd.DataFrame, tracks: pd.DataFrame) -> pd.DataFrame:

@@ -45,7 +45,7 @@ from .vertical import FILL_MAX_S
 
 __all__ = ["DetectorEvents", "DetectorStats", "StreamDetector"]
 
-KEY = ["track_id", "airspace"]
+KEY = ["track_id", "airspace_id"]  # zone names may repeat in a file; ids do not
 ENTRY_COLUMNS = ["entry_time", "entry_lat", "entry_lon"]
 DEPTH_COLUMNS = ["max_depth_m", "max_depth_lat", "max_depth_lon"]
 DTYPES = {c.name: c.dtype for c in results.COLUMNS}
@@ -68,6 +68,11 @@ class DetectorEvents:
 
     def __bool__(self) -> bool:
         return bool(len(self.opened) or len(self.closed))
+
+    @classmethod
+    def none(cls) -> DetectorEvents:
+        """Nothing opened, nothing closed."""
+        return cls(results.empty(), results.empty())
 
 
 @dataclass(frozen=True)

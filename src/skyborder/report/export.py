@@ -1,6 +1,8 @@
 """Detection results out: a readable table, CSV, JSON, GeoJSON and GeoParquet.
 
 Columns, their order and the JSON keys come from the one result schema (``detection.result``).
+Text from the input (track ids, zone names) is made safe (``safetext``): control characters
+escaped in the table and in CSV, spreadsheet formula starts neutralised in CSV.
 """
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from ..detection.result import JSON_KEYS, TIME_COLUMNS, passage_path, to_geodataframe
+from ..safetext import csv_column, escape_column
 
 
 def iso_utc(value: Any) -> str | None:
@@ -55,6 +58,9 @@ def to_csv(result: pd.DataFrame) -> str:
             out[c] = [iso_utc(v) for v in out[c]]
     if "disputed_with" in out:
         out["disputed_with"] = [";".join(v) for v in out["disputed_with"]]
+    for c in out.columns:
+        if c not in TIME_COLUMNS and out[c].dtype == object:
+            out[c] = csv_column(out[c])
     return out.to_csv(index=False)
 
 
@@ -81,7 +87,7 @@ def to_table(result: pd.DataFrame) -> str:
             view[extra] = result[extra].astype("string").fillna("")
     if "military" in result and result["military"].fillna(False).astype(bool).any():
         view["military"] = np.where(result["military"].fillna(False).astype(bool), "yes", "")
-    return view.to_string(index=False)
+    return view.apply(escape_column).to_string(index=False)
 
 
 def _short_time(value: Any) -> str:

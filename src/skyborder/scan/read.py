@@ -25,8 +25,9 @@ import pyarrow.parquet as pq
 
 from ..errors import BadInput, InputError
 from ..tracks.nationality import annotate
-from ..tracks.readers import tabular
-from ..tracks.readers.sniff import read_tracks
+from ..tracks.readers.columns import ALIASES, Located
+from ..tracks.readers.fixes import to_tracks
+from ..tracks.readers.sniff import read_batches
 from .archive import ArchiveFile, TimeWindow
 
 __all__ = ["FileFilter", "ReadStats", "callsign_matcher", "needed_columns", "read_file"]
@@ -36,7 +37,7 @@ NEEDED_TARGETS = frozenset({"time", "track_id", "icao24", "lat", "lon", "alt_m",
                             "on_ground", "callsign"})
 #: OpenSky state-vector columns the readers use beyond the common aliases
 OPENSKY_NEEDED = frozenset({"lastposupdate", "baroaltitude", "geoaltitude", "onground"})
-BATCH_ROWS = 500_000  # rows of a Parquet file parsed at once (bounds stage 1's memory)
+BATCH_ROWS = 500_000  # rows of a Parquet or CSV file parsed at once (bounds stage 1's memory)
 MILLIS_FROM = 1e11  # as the readers: epoch numbers this large are milliseconds
 NATIONALITY = ("country", "operator", "military")
 
@@ -51,7 +52,7 @@ def needed_columns(names: list[str], mapping: Mapping[str, str]) -> list[str]:
     ...                 "baroaltitude", "lastposupdate", "lastcontact"], {})
     ['time', 'icao24', 'lat', 'lon', 'callsign', 'baroaltitude', 'lastposupdate']
     """
-    wanted = {alias for alias, target in tabular.ALIASES.items() if target in NEEDED_TARGETS} | OPENSKY_NEEDED
+    wanted = {alias for alias, target in ALIASES.items() if target in NEEDED_TARGETS} | OPENSKY_NEEDED
     wanted |= {name.strip().lower() for name, target in mapping.items()}
     return [n for n in names if n.strip().lower() in wanted]
 
@@ -61,7 +62,7 @@ def _time_columns(names: list[str], mapping: Mapping[str, str]) -> list[str]:
     explicit = [n for n, target in mapping.items() if target == "time"]
     if explicit:
         return [n for n in names if n.strip().lower() in {e.strip().lower() for e in explicit}]
-    aliases = {alias for alias, target in tabular.ALIASES.items() if target == "time"} | {"lastposupdate"}
+    aliases = {alias for alias, target in ALIASES.items() if target == "time"} | {"lastposupdate"}
     return [n for n in names if n.strip().lower() in aliases]
 
 
@@ -134,18 +135,18 @@ def _parquet_batches(file: ArchiveFile, mapping: Mapping[str, str], window: Time
             for batch in parquet.iter_batches(BATCH_ROWS, row_groups=[group], columns=keep, use_threads=False):
                 stats.rows += batch.num_rows
                 columns = {n: pa.chunked_array([batch.column(i)]) for i, n in enumerate(batch.schema.names)}
-                raw = tabular.Located(columns, np.arange(start, start + batch.num_rows), "row", file.path)
+                raw = Located(columns, np.arange(start, start + batch.num_rows), "row", file.path)
                 start += batch.num_rows
-                yield tabular.to_tracks(raw, mapping, bad)
+                yield to_tracks(raw, mapping, bad)
         except (pa.ArrowException, OSError) as err:
             raise InputError(f"{file.path}: row group {group} unreadable ({str(err).splitlines()[0]})") from None
 
 
 def _csv_batches(file: ArchiveFile, mapping: Mapping[str, str], bad: BadInput,
                  stats: ReadStats) -> Iterator[pd.DataFrame]:
-    tracks = read_tracks(file.path, "csv", bad, columns=dict(mapping) or None)
-    stats.rows += int(tracks.attrs.get("read_stats", {}).get("rows", len(tracks)))
-    yield tracks
+    for tracks in read_batches(file.path, "csv", bad, columns=dict(mapping) or None, batch_rows=BATCH_ROWS):
+        stats.rows += int(tracks.attrs.get("read_stats", {}).get("rows", len(tracks)))
+        yield tracks
 
 
 def callsign_matcher(pattern: str | None) -> re.Pattern | None:

@@ -20,13 +20,25 @@ is started for every connection: a line or frame cut by the drop is reported as 
 state leaks from one connection to the next. ``Feed.stats`` counts connections, reconnects,
 refused attempts, bytes and fixes.
 
+A connection that delivers nothing for ``idle_timeout`` seconds (default 60) is dropped and
+reconnected like any other drop: a server that accepts and never sends cannot hang the feed.
+TCP keepalive is switched on (probes after ``KEEPALIVE_IDLE_S`` seconds of silence), so a peer
+that vanished without closing is noticed by the operating system too.
+
+Connection state: every change is recorded as a :class:`FeedState` (up or down, when, why):
+``connected to HOST:PORT``; ``connection refused``, ``closed by the server``, ``no data for
+60 s``, ``end of input`` ... A consumer such as ``skyborder watch`` either drains them with
+``Feed.state_changes()`` (thread-safe: call it from any thread, e.g. after each batch) or
+registers ``Feed.on_state(callback)``, called with each FeedState in the thread that iterates
+the feed, as the change happens. A run of refused attempts is one "down" change, not one per
+attempt. ``Feed.is_up`` is the current state (None before the first attempt).
+
 Shutdown: set the ``stop`` event (from any thread), or give ``max_batches`` or ``timeout``
 (seconds since the feed was opened). Pending fixes are flushed and yielded as a last batch.
 With ``follow=True`` a file is read on as it grows (like ``tail -f``), until stopped.
 """
 from __future__ import annotations
 
-import importlib
 import os
 import random
 import select
@@ -43,19 +55,40 @@ from urllib.parse import urlsplit
 import pandas as pd
 
 from ..errors import BadInput, InputError
-from .readers.sniff import sniff_bytes
+from .readers import registry
 from .readers.stream import StreamParser, rows_to_table
 
-ParserFactory = Callable[[str, BadInput], StreamParser]
+__all__ = ["Backoff", "Feed", "FeedState", "FeedStats", "open_feed", "parser_factory", "sniff_format"]
 
-# format -> (module, class) of its StreamParser; imported when first used
-PARSERS: dict[str, tuple[str, str]] = {
-    "sbs": ("skyborder.tracks.readers.sbs", "SbsParser"),
-    "avr": ("skyborder.tracks.readers.modes", "AvrParser"),
-    "beast": ("skyborder.tracks.readers.modes", "BeastParser"),
-}
-SCHEMES = {"sbs": "sbs", "beast": "beast", "raw": "avr", "avr": "avr"}
+ParserFactory = Callable[[str, BadInput], StreamParser]
 _READ_SIZE = 1 << 16
+KEEPALIVE_IDLE_S = 30     # TCP keepalive: first probe after this much silence, seconds
+KEEPALIVE_INTERVAL_S = 10  # then one probe every this many seconds ...
+KEEPALIVE_PROBES = 3       # ... and the connection is dead after this many unanswered
+
+
+@dataclass(frozen=True)
+class FeedState:
+    """One change of a feed's connection state.
+
+    Attributes
+    ----------
+    up : bool
+        Connected (or, for a file, open and being read).
+    time : float
+        When the change happened, epoch seconds (UTC).
+    reason : str
+        Why, in a few words (``"connected to 127.0.0.1:30003"``, ``"no data for 60 s"``).
+    """
+
+    up: bool
+    time: float
+    reason: str
+
+    @property
+    def state(self) -> str:
+        """``"up"`` or ``"down"``."""
+        return "up" if self.up else "down"
 
 
 @dataclass(frozen=True)
@@ -88,23 +121,25 @@ class FeedStats:
     waits: deque = field(default_factory=lambda: deque(maxlen=100))  # last backoff delays, s
 
 
+def _feed_names() -> list[str]:
+    return sorted(f.name for f in registry.feed_formats())
+
+
 def parser_factory(fmt: str) -> ParserFactory:
     """The StreamParser constructor for a format name (``sbs``, ``avr``, ``beast``)."""
-    if fmt not in PARSERS:
-        raise InputError(f"unknown feed format {fmt!r} (known: {', '.join(sorted(PARSERS))})")
-    module_name, class_name = PARSERS[fmt]
     try:
-        parser_class = getattr(importlib.import_module(module_name), class_name)
-    except (ImportError, AttributeError) as error:
-        raise InputError(f"the {fmt} parser is not available ({error})") from None
+        parser_class = registry.lookup(fmt).parser_class()
+    except InputError:
+        raise InputError(f"unknown feed format {fmt!r} (known: {', '.join(_feed_names())})") from None
     return lambda source, bad: parser_class(source=source, bad=bad)
 
 
 def sniff_format(head: bytes) -> str:
     """Guess a feed format from its first bytes (the readers' own sniffer, limited to feeds)."""
-    fmt = sniff_bytes(head)
-    if fmt not in ("sbs", "avr", "beast"):
-        raise InputError("cannot tell the feed format from its first bytes: give format='sbs', 'avr' or 'beast'")
+    fmt = registry.sniff_bytes(head)
+    if fmt not in _feed_names():
+        raise InputError("cannot tell the feed format from its first bytes: give format="
+                         + ", ".join(repr(n) for n in _feed_names()))
     return fmt
 
 
@@ -117,12 +152,15 @@ class Feed:
                  timeout: float | None = None, backoff: Backoff = Backoff(),
                  max_retries: int | None = None, connect_timeout: float = 5.0,
                  poll_seconds: float = 0.1, bad: BadInput | None = None,
-                 factory: ParserFactory | None = None, seed: int | None = None) -> None:
+                 factory: ParserFactory | None = None, seed: int | None = None,
+                 idle_timeout: float | None = 60.0, keepalive: bool = True) -> None:
         if batch_fixes < 1 or batch_seconds <= 0 or poll_seconds <= 0:
             raise ValueError("batch_fixes must be >= 1, batch_seconds and poll_seconds > 0")
+        if idle_timeout is not None and idle_timeout <= 0:
+            raise ValueError("idle_timeout must be > 0 (or None: never)")
         self.url = url
         self.scheme, self.address = _split_url(url)
-        self.format = SCHEMES[self.scheme] if self.scheme else format
+        self.format = registry.schemes()[self.scheme].name if self.scheme else format
         self.batch_fixes = batch_fixes
         self.batch_seconds = batch_seconds
         self.follow = follow
@@ -134,16 +172,46 @@ class Feed:
         self.poll_seconds = poll_seconds
         self.bad = bad if bad is not None else BadInput()
         self.stats = FeedStats()
+        self.idle_timeout = idle_timeout
+        self.keepalive = keepalive
         self._factory = factory
         self._rng = random.Random(seed)
         self._deadline = None if timeout is None else time.monotonic() + timeout
+        self._states: deque[FeedState] = deque(maxlen=10_000)
+        self._states_lock = threading.Lock()
+        self._callbacks: list[Callable[[FeedState], None]] = []
+        self.is_up: bool | None = None
+
+    # ------------------------------------------------------------------ connection state
+    def state_changes(self) -> list[FeedState]:
+        """The state changes since the last call, oldest first (thread-safe)."""
+        with self._states_lock:
+            changes = list(self._states)
+            self._states.clear()
+        return changes
+
+    def on_state(self, callback: Callable[[FeedState], None]) -> None:
+        """Call ``callback(FeedState)`` on every state change, in the iterating thread."""
+        self._callbacks.append(callback)
+
+    def _set_state(self, up: bool, reason: str) -> None:
+        if self.is_up is up and not up:
+            return  # still down: one change for a run of failures
+        self.is_up = up
+        change = FeedState(up, time.time(), reason)
+        with self._states_lock:
+            self._states.append(change)
+        for callback in self._callbacks:
+            callback(change)
 
     # ------------------------------------------------------------------ batching
     def __iter__(self) -> Iterator[pd.DataFrame]:
         rows: list[dict] = []
         last_batch = time.monotonic()
         for parser, chunk in self._parsed_chunks():
-            if chunk is None:                     # a parser is finished: connection dropped or end
+            if parser is None:                    # waiting to reconnect: an idle tick
+                pass
+            elif chunk is None:                   # a parser is finished: connection dropped or end
                 rows.extend(parser.flush())
             elif chunk:
                 rows.extend(parser.feed(chunk))
@@ -183,9 +251,10 @@ class Feed:
         else:
             yield from self._local_chunks()
 
-    def _new_parser(self, fmt: str) -> StreamParser:
+    def _new_parser(self, fmt: str | None) -> StreamParser:
         """A fresh parser: the given ``factory`` if any, else the one registered for ``fmt``."""
-        return (self._factory or parser_factory(fmt))(self.url, self.bad)
+        factory = self._factory or parser_factory(fmt or "")
+        return factory(self.url, self.bad)
 
     # ------------------------------------------------------------------ TCP
     def _tcp_chunks(self) -> Iterator[tuple[StreamParser | None, bytes | None]]:
@@ -193,12 +262,15 @@ class Feed:
         retry. ``attempt`` grows with every wait and is reset by a connection that delivered
         data, so a server that accepts and hangs up at once is also backed off."""
         attempt = refused_in_row = 0
+        assert isinstance(self.address, tuple) and self.format is not None
+        host, port = self.address
         while not self._done():
             try:
-                conn = socket.create_connection(self.address, timeout=self.connect_timeout)
+                conn = socket.create_connection((host, port), timeout=self.connect_timeout)
             except OSError as error:
                 self.stats.refused += 1
                 refused_in_row += 1
+                self._set_state(False, f"cannot connect: {error.strerror or error}")
                 if self.max_retries is not None and refused_in_row > self.max_retries:
                     raise InputError(f"cannot connect to {self.url}: {error}") from None
             else:
@@ -207,30 +279,45 @@ class Feed:
                 self.stats.reconnects += self.stats.connections > 1
                 parser = self._new_parser(self.format)
                 received = self.stats.bytes
+                self._set_state(True, f"connected to {host}:{port}")
+                ending: list[str] = []
                 with conn:
+                    if self.keepalive:
+                        _keepalive(conn)
                     conn.settimeout(self.poll_seconds)
-                    yield from self._receive(conn, parser)
+                    yield from self._receive(conn, parser, ending)
                 yield parser, None
                 if self._done():
+                    self._set_state(False, "feed stopped")
                     return
+                self._set_state(False, ending[0] if ending else "connection ended")
                 self.stats.drops += 1
                 if self.stats.bytes > received:
                     attempt = 0
             yield from self._idle_wait(self.backoff.delay(attempt, self._rng))
             attempt += 1
 
-    def _receive(self, conn: socket.socket, parser: StreamParser) -> Iterator[tuple[StreamParser, bytes]]:
-        """Chunks from one connection until it ends, fails or the feed is done."""
+    def _receive(self, conn: socket.socket, parser: StreamParser,
+                 ending: list[str]) -> Iterator[tuple[StreamParser, bytes]]:
+        """Chunks from one connection until it ends, fails, idles out or the feed is done; why
+        it ended is appended to ``ending``."""
+        last_data = time.monotonic()
         while not self._done():
             try:
                 chunk = conn.recv(_READ_SIZE)
             except TimeoutError:
+                if self.idle_timeout is not None and time.monotonic() - last_data >= self.idle_timeout:
+                    ending.append(f"no data for {self.idle_timeout:g} s")
+                    return
                 yield parser, b""
                 continue
-            except OSError:
+            except OSError as error:
+                ending.append(f"connection failed: {error.strerror or error}")
                 return
             if not chunk:
+                ending.append("closed by the server")
                 return
+            last_data = time.monotonic()
             self.stats.bytes += len(chunk)
             yield parser, chunk
 
@@ -244,6 +331,7 @@ class Feed:
 
     # ------------------------------------------------------------------ files and stdin
     def _local_chunks(self) -> Iterator[tuple[StreamParser, bytes | None]]:
+        assert isinstance(self.address, str)
         if self.address == "-":
             fd, handle = sys.stdin.buffer.fileno(), None
         else:
@@ -252,9 +340,9 @@ class Feed:
             except OSError as error:
                 raise InputError(f"cannot read {self.address}: {error.strerror}") from None
             fd = handle.fileno()
+        self._set_state(True, f"reading {self.address}")
         try:
-            known = self.format or self._factory
-            parser = self._new_parser(self.format) if known else None
+            parser = self._new_parser(self.format) if self.format or self._factory else None
             for chunk in self._read_fd(fd, tail=self.follow and handle is not None):
                 if parser is None:
                     if not chunk:
@@ -265,6 +353,7 @@ class Feed:
             if parser is not None:
                 yield parser, None
         finally:
+            self._set_state(False, "end of input")
             if handle is not None:
                 handle.close()
 
@@ -288,13 +377,23 @@ class Feed:
                 yield b""
 
 
+def _keepalive(conn: socket.socket) -> None:
+    """Switch on TCP keepalive with short timers where the platform allows setting them."""
+    conn.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)
+    for name, value in (("TCP_KEEPIDLE", KEEPALIVE_IDLE_S), ("TCP_KEEPINTVL", KEEPALIVE_INTERVAL_S),
+                        ("TCP_KEEPCNT", KEEPALIVE_PROBES)):
+        option = getattr(socket, name, None)
+        if option is not None:
+            conn.setsockopt(socket.IPPROTO_TCP, option, value)
+
+
 def _split_url(url: str) -> tuple[str | None, tuple[str, int] | str]:
     """(scheme, (host, port)) for a network URL, (None, path) for a file path or ``-``."""
     if "://" not in url:
         return None, url
     parts = urlsplit(url)
     scheme = parts.scheme.lower()
-    if scheme not in SCHEMES:
+    if scheme not in registry.schemes():
         raise InputError(f"unknown feed scheme {scheme!r} in {url!r} (use sbs://, beast://, raw://)")
     try:
         port = parts.port

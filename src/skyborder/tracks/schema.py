@@ -70,6 +70,7 @@ TRACK_COLUMNS: tuple[TrackColumn, ...] = (
     TrackColumn("military", "boolean", "", "military by address block or callsign"),
 )
 REQUIRED = ("time", "track_id", "lat", "lon")
+TIME_DTYPE = "datetime64[ns, UTC]"
 COLUMNS = tuple(c.name for c in TRACK_COLUMNS)
 OPTIONAL_FLOAT = tuple(c.name for c in TRACK_COLUMNS if c.dtype == "float64" and c.name not in REQUIRED)
 OPTIONAL_STR = tuple(c.name for c in TRACK_COLUMNS if c.dtype == "string" and c.name not in REQUIRED)
@@ -84,7 +85,7 @@ def normalize(df: pd.DataFrame, sort: bool = True) -> pd.DataFrame:
     missing = [c for c in REQUIRED if c not in df.columns]
     if missing:
         raise TrackSchemaError(f"track table lacks required column(s): {', '.join(missing)}", tuple(missing))
-    out = df.copy()
+    out = df.copy(deep=False)  # every column below is replaced whole, never written into
     out["time"] = to_utc(out["time"])
     out["track_id"] = out["track_id"].astype("string")
     for col in ("lat", "lon") + tuple(c for c in OPTIONAL_FLOAT if c in out.columns):

@@ -2,9 +2,13 @@
 
 CSV and GeoJSON write times as ISO-8601 UTC with microseconds (``2015-11-24T07:24:00.000000Z``);
 Parquet keeps ``datetime64[ns, UTC]``. GeoJSON has one LineString Feature per track with the
-per-fix ``times`` (and ``alt_m``, ``speed_mps``, ``heading_deg``, ``callsign``, ``squawk`` when
-present, null where unknown) as property arrays, or a Point Feature with ``time`` for a one-fix
-track; the GeoJSON reader reads both back.
+per-fix ``times`` (and ``alt_m``, ``geo_alt_m``, ``on_ground``, ``speed_mps``, ``heading_deg``,
+``callsign``, ``squawk``, ``interpolated`` when present, null where unknown) as property arrays,
+or a Point Feature with ``time`` for a one-fix track; per-track values (``icao24``, ``source``,
+``country``, ``operator``, ``military``) are single properties. The GeoJSON reader reads both back.
+
+CSV text cells are made safe for spreadsheets (``safetext.csv_column``): control characters
+escaped, a leading ``=``, ``+``, ``-``, ``@`` neutralised with ``'``.
 """
 from __future__ import annotations
 
@@ -18,11 +22,14 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from ..errors import OutputFormatError
+from ..safetext import csv_column
 from . import schema
 
+__all__ = ["FORMATS", "format_for", "iso_times", "to_geojson", "write_tracks"]
+
 FORMATS = {".csv": "csv", ".parquet": "parquet", ".pq": "parquet", ".geojson": "geojson", ".json": "geojson"}
-PER_FIX = ("alt_m", "speed_mps", "heading_deg", "callsign", "squawk")
-PER_TRACK = ("icao24", "source")
+PER_FIX = ("alt_m", "geo_alt_m", "on_ground", "speed_mps", "heading_deg", "callsign", "squawk", "interpolated")
+PER_TRACK = ("icao24", "source", "country", "operator", "military")
 
 
 def format_for(path: str) -> str:
@@ -47,6 +54,9 @@ def write_tracks(df: pd.DataFrame, path: str, fmt: str | None = None) -> None:
         pq.write_table(pa.Table.from_pandas(df, preserve_index=False), path)
     elif fmt == "csv":
         out = df.assign(time=iso_times(df["time"]))
+        for column in schema.OPTIONAL_STR + ("track_id",):
+            if column in out:
+                out[column] = csv_column(out[column])
         pacsv.write_csv(pa.Table.from_pandas(out, preserve_index=False), path)
     elif fmt == "geojson":
         with open(path, "w", encoding="utf-8") as handle:
@@ -57,8 +67,8 @@ def write_tracks(df: pd.DataFrame, path: str, fmt: str | None = None) -> None:
 
 
 def _plain(values: pd.Series) -> list:
-    """Values for JSON: NaN/NA -> null."""
-    return [None if pd.isna(v) else v for v in values.tolist()]
+    """Values for JSON: NaN/NA -> null, NumPy scalars -> Python."""
+    return [None if pd.isna(v) else v.item() if isinstance(v, np.generic) else v for v in values.tolist()]
 
 
 def to_geojson(df: pd.DataFrame) -> dict:
@@ -74,7 +84,7 @@ def to_geojson(df: pd.DataFrame) -> dict:
         for col in PER_TRACK:
             if col in df.columns:
                 known = df[col].iloc[a:b].dropna()
-                props[col] = str(known.iat[0]) if len(known) else None
+                props[col] = _plain(known.iloc[:1])[0] if len(known) else None
         coords = np.column_stack([lon[a:b], lat[a:b]]).tolist()
         if b - a == 1:
             geometry = {"type": "Point", "coordinates": coords[0]}

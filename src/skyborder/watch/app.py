@@ -192,7 +192,7 @@ class Watch:
         if self._data_time is None or latest > self._data_time:
             self._data_time, self._data_wall = latest, time.monotonic()
         self.log.add(batch)
-        found = self.detector.feed(batch) if self.options.passages else DetectorEvents()
+        found = self.detector.feed(batch) if self.options.passages else DetectorEvents.none()
         self._start_recording(found)
         warned = self.warner.update(batch)
         self._aircraft.append(batch[[c for c in ("time", "track_id", "icao24", "callsign", "country", "operator",
@@ -252,7 +252,7 @@ class Watch:
         self._feed_events()
         now = self.now()
         if self._data_time is not None:
-            lost = self.detector.expire(now, self.options.silence_s) if self.options.passages else DetectorEvents()
+            lost = self.detector.expire(now, self.options.silence_s) if self.options.passages else DetectorEvents.none()
             cleared = self.warner.expire(now, self.options.silence_s)
             if len(lost.closed) or len(cleared):
                 self._commit(lost, cleared)
@@ -326,7 +326,7 @@ class Watch:
 
     # ------------------------------------------------------------------ the end
     def _finish(self) -> None:
-        flushed = self.detector.flush() if self.options.passages else DetectorEvents()
+        flushed = self.detector.flush() if self.options.passages else DetectorEvents.none()
         self._commit(flushed, WarningEvents())
         self._housekeeping(final=True)
         if self.register is not None and self.run_id is not None:

@@ -18,8 +18,13 @@ worth decoding; only those reach pyModeS, one frame at a time in arrival order:
   callsign, speed, track and squawk, which the following fixes carry. Their stateless
   decodes are cached by frame (transponders repeat them verbatim).
 
-Surface positions (TC 5-8) need a receiver location and are not decoded; other formats carry
-no position and are ignored.
+Altitude: airborne positions with TC 9-18 carry barometric altitude (``alt_m``), TC 20-22
+GNSS height (``geo_alt_m``); both are airborne (``on_ground`` false). Surface positions
+(TC 5-8) need a reference position and are not decoded; other formats carry no position and
+are ignored.
+
+Without real times (``timed=False``: frames from a file that carries no timestamps) the speed
+checks, ours and pyModeS's, are off: they would compare distances with invented intervals.
 """
 from __future__ import annotations
 
@@ -41,6 +46,8 @@ HOLD_LIMIT = 64               # unresolved position frames kept per aircraft
 HOLD_WINDOW_S = 60.0          # held frames older than this relative to the reference are dropped
 
 _POSITION_TC = frozenset(range(9, 19)) | {20, 21, 22}
+_GNSS_HEIGHT_TC = frozenset((20, 21, 22))
+_NO_SPEED_LIMIT_KT = 1e12  # pyModeS's motion check, switched off
 _STATE_TC = frozenset((1, 2, 3, 4, 19, 28))
 _IDENTITY_DF = frozenset((5, 21))
 _USEFUL_TC = np.array(sorted(_POSITION_TC | _STATE_TC), dtype=np.uint8)
@@ -65,15 +72,17 @@ class _Held:
     """A position frame waiting for a reference position (pyModeS bootstrap)."""
 
     time: float
-    where: object
+    where: str | int
     cpr_format: int
     cpr_lat: int
     cpr_lon: int
     alt_ft: float | None
+    gnss: bool            # the altitude is GNSS height (TC 20-22), not barometric
     callsign: str | None
     speed_mps: float | None
     heading_deg: float | None
     squawk: str | None
+    invented: bool        # its time was made up by the reader
     result: dict          # pyModeS's own result object: flush() may fill it in
 
 
@@ -92,21 +101,29 @@ class FrameDecoder:
     """Stateful decoder of a stream of frames into fix dicts (track-table columns).
 
     ``decode(frames, times, where)`` takes frames as bytes, times as epoch seconds and, for
-    error reports, where each frame came from (line number or ``"byte N"``).
+    error reports, where each frame came from (line number or ``"byte N"``); each fix dict has
+    that location under ``where``. ``timed=False``: see the module docstring.
     """
 
     source: str
     bad: BadInput
     max_speed_kt: float = MAX_SPEED_KT
-    _pipe: pms.PipeDecoder = field(default_factory=pms.PipeDecoder)
+    timed: bool = True
+    _pipe: pms.PipeDecoder = field(init=False)
     _aircraft: dict[str, _Aircraft] = field(default_factory=dict)
     _known: set[int] = field(default_factory=set)   # addresses of CRC-valid squitters
     _rejected: int = 0                               # pyModeS's position_rejected count seen so far
 
-    def decode(self, frames: list[bytes], times: np.ndarray, where: list) -> list[dict]:
-        """Fixes completed by these frames (in arrival order)."""
+    def __post_init__(self) -> None:
+        self._pipe = pms.PipeDecoder() if self.timed else pms.PipeDecoder(max_speed_kt=_NO_SPEED_LIMIT_KT)
+
+    def decode(self, frames: list[bytes], times: np.ndarray, where: list[str | int],
+               invented: np.ndarray | None = None) -> list[dict]:
+        """Fixes completed by these frames (in arrival order); ``invented`` marks frames whose
+        time the reader made up (their fixes are ``interpolated``)."""
         if not frames:
             return []
+        made_up = invented if invented is not None else np.zeros(len(frames), dtype=bool)
         selected = self._select(frames, where)
         fixes: list[dict] = []
         for index in selected.tolist():
@@ -116,7 +133,7 @@ class FrameDecoder:
             elif frame[4] >> 3 in _STATE_TC:
                 self._state(frame)
             else:
-                fixes.extend(self._position(frame, float(times[index]), where[index]))
+                fixes.extend(self._position(frame, float(times[index]), where[index], bool(made_up[index])))
         return fixes
 
     def flush(self) -> list[dict]:
@@ -184,19 +201,22 @@ class FrameDecoder:
             craft.speed_mps = fields["groundspeed"] * KNOT_MPS
             craft.heading_deg = fields.get("track")
 
-    def _position(self, frame: bytes, t: float, where) -> list[dict]:
+    def _position(self, frame: bytes, t: float, where: str | int, invented: bool) -> list[dict]:
         result = self._pipe.decode(frame.hex(), timestamp=t)
         lat, lon = result.get("latitude"), result.get("longitude")   # copied now: see module doc
         icao = result["icao"].lower()
         craft = self._craft(icao)
         alt_ft = result.get("altitude")
-        if lat is not None:
+        gnss = frame[4] >> 3 in _GNSS_HEIGHT_TC
+        if lat is not None and lon is not None:
             if not self._plausible(craft, t, lat, lon):
                 self.bad.report(self.source, where, "position jump faster than "
                                 f"{self.max_speed_kt:.0f} kt", kind="phantom")
                 return []
             craft.last = (t, lat, lon)
-            return [self._fix(icao, craft, t, lat, lon, alt_ft)] + self._release_held(icao, craft)
+            fix = _row(icao, self.source, t, lat, lon, alt_ft, gnss, craft.callsign, craft.speed_mps,
+                       craft.heading_deg, craft.squawk, where, invented)
+            return [fix] + self._release_held(icao, craft)
         rejected = self._pipe.stats["position_rejected"]
         if rejected > self._rejected:
             self._rejected = rejected
@@ -205,14 +225,14 @@ class FrameDecoder:
         if "cpr_format" not in result:
             return []
         craft.held.append(_Held(t, where, result["cpr_format"], result["cpr_lat"], result["cpr_lon"],
-                                alt_ft, craft.callsign, craft.speed_mps, craft.heading_deg,
-                                craft.squawk, result))
+                                alt_ft, gnss, craft.callsign, craft.speed_mps, craft.heading_deg,
+                                craft.squawk, invented, result))
         del craft.held[:-HOLD_LIMIT]
         return []
 
     def _release_held(self, icao: str, craft: _Aircraft) -> list[dict]:
         """Resolve frames held during bootstrap against the aircraft's accepted position."""
-        if not craft.held:
+        if not craft.held or craft.last is None:
             return []
         ref_t, ref_lat, ref_lon = craft.last
         fixes = []
@@ -220,12 +240,12 @@ class FrameDecoder:
             if abs(h.time - ref_t) > HOLD_WINDOW_S:
                 continue
             lat, lon = airborne_position_with_ref(h.cpr_format, h.cpr_lat, h.cpr_lon, ref_lat, ref_lon)
-            if _distance_m(lat, lon, ref_lat, ref_lon) > self._reach_m(abs(h.time - ref_t)):
+            if self.timed and _distance_m(lat, lon, ref_lat, ref_lon) > self._reach_m(abs(h.time - ref_t)):
                 self.bad.report(self.source, h.where, "position jump faster than "
                                 f"{self.max_speed_kt:.0f} kt", kind="phantom")
                 continue
-            fixes.append(_row(icao, self.source, h.time, lat, lon, h.alt_ft, h.callsign, h.speed_mps,
-                              h.heading_deg, h.squawk))
+            fixes.append(_row(icao, self.source, h.time, lat, lon, h.alt_ft, h.gnss, h.callsign, h.speed_mps,
+                              h.heading_deg, h.squawk, h.where, h.invented))
         craft.held.clear()
         return fixes
 
@@ -233,18 +253,17 @@ class FrameDecoder:
         return self.max_speed_kt * KNOT_MPS * dt + JUMP_MARGIN_M
 
     def _plausible(self, craft: _Aircraft, t: float, lat: float, lon: float) -> bool:
-        if craft.last is None:
+        if craft.last is None or not self.timed:
             return True
         last_t, last_lat, last_lon = craft.last
         return _distance_m(lat, lon, last_lat, last_lon) <= self._reach_m(abs(t - last_t))
 
-    def _fix(self, icao: str, craft: _Aircraft, t: float, lat: float, lon: float, alt_ft) -> dict:
-        return _row(icao, self.source, t, lat, lon, alt_ft, craft.callsign, craft.speed_mps,
-                    craft.heading_deg, craft.squawk)
 
-
-def _row(icao: str, source: str, t: float, lat: float, lon: float, alt_ft, callsign, speed_mps,
-         heading_deg, squawk) -> dict:
+def _row(icao: str, source: str, t: float, lat: float, lon: float, alt_ft: float | None, gnss: bool,
+         callsign: str | None, speed_mps: float | None, heading_deg: float | None, squawk: str | None,
+         where: object, invented: bool) -> dict:
+    alt_m = None if alt_ft is None else alt_ft * FOOT_M
     return {"time": t, "track_id": icao, "icao24": icao, "lat": lat, "lon": (lon + 180.0) % 360.0 - 180.0,
-            "alt_m": None if alt_ft is None else alt_ft * FOOT_M, "speed_mps": speed_mps,
-            "heading_deg": heading_deg, "callsign": callsign, "squawk": squawk, "source": source}
+            "alt_m": None if gnss else alt_m, "geo_alt_m": alt_m if gnss else None, "on_ground": False,
+            "speed_mps": speed_mps, "heading_deg": heading_deg, "callsign": callsign, "squawk": squawk,
+            "source": source, "where": where, "interpolated": invented}

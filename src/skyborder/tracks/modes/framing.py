@@ -136,17 +136,17 @@ class BeastSplitter:
                 self._junk(start, 1)
                 pos = start + 1
                 continue
-            body, next_pos, damaged = _unescape(buf, start + 2, 7 + length)
-            if body is None and not damaged:
+            unescaped, next_pos, damaged = _unescape(buf, start + 2, 7 + length)
+            if unescaped is None and not damaged:
                 pos = start  # incomplete: wait for more bytes
                 break
-            if damaged:
+            if damaged or unescaped is None:
                 self._end_junk()
                 self.errors.append((base + start, "truncated Beast frame"))
                 pos = next_pos
                 continue
             self._end_junk()
-            out.append(BeastMessage(base + start, length, int.from_bytes(body[:6], "big"), body[7:]))
+            out.append(BeastMessage(base + start, length, int.from_bytes(unescaped[:6], "big"), unescaped[7:]))
             pos = next_pos
         self._buffer = buf[pos:]
         self._base += pos

@@ -4,37 +4,47 @@
 - ``LineString`` with per-point times in ``ExtendedData`` (a ``Data``/``SimpleData`` named
   ``times``/``time``/``timestamps``/``when``, whitespace-separated ISO or epoch values), or with a
   ``TimeSpan``: its begin and end are the first and last point's times and the points between get
-  times linear in geodesic distance along the line (the project's own convention between fixes).
+  times linear in geodesic distance along the line (the project's own convention between fixes);
+  those invented times are marked ``interpolated``.
 - ``Point`` placemarks with a ``TimeStamp`` (flight-tracker exports): fixes of a track named after
   the enclosing Folder/Document.
 
-A track is named after its Placemark (else the file). Altitudes are metres above sea level unless
-the geometry's ``altitudeMode`` says they are relative to or clamped to the ground (then dropped).
+A track is named after its Placemark (else the file). Altitudes are metres above sea level
+(geometric: ``geo_alt_m``) unless the geometry's ``altitudeMode`` says they are relative to or
+clamped to the ground (then dropped).
 """
 from __future__ import annotations
+
+from collections.abc import Iterator
 
 import numpy as np
 import pandas as pd
 
 from ...errors import BadInput, InputError
 from ...geodesy import GEOD
-from .tabular import Located, stem, to_tracks, track_names
-from .xmltree import Node, parse_xml
+from ...sources import Source
+from ...xmltree import MAX_XML_BYTES, Node, parse_xml
+from .columns import Located
+from .fixes import stem, to_tracks, track_names
+
+__all__ = ["read_kml", "read_kml_batches"]
 
 TIME_KEYS = {"times", "time", "timestamps", "when"}
 NOT_MSL = {"clampToGround", "relativeToGround", "clampToSeaFloor", "relativeToSeaFloor"}
 CONTAINERS = {"Document", "Folder"}
+FIELDS = ("time", "track_id", "lat", "lon", "geo_alt_m", "interpolated")
 
 
 class _Fixes:
     """Columns of raw values being collected, with the line of each."""
 
     def __init__(self) -> None:
-        self.cols: dict[str, list] = {k: [] for k in ("time", "track_id", "lat", "lon", "alt_m")}
+        self.cols: dict[str, list] = {k: [] for k in FIELDS}
         self.lines: list[int] = []
 
-    def add(self, time: object, track: str, lon: object, lat: object, alt: object, line: int) -> None:
-        for key, value in zip(("time", "track_id", "lat", "lon", "alt_m"), (time, track, lat, lon, alt)):
+    def add(self, time: object, track: str, lon: object, lat: object, alt: object, line: int,
+            interpolated: bool = False) -> None:
+        for key, value in zip(FIELDS, (time, track, lat, lon, alt, "true" if interpolated else "false")):
             self.cols[key].append(value)
         self.lines.append(line)
 
@@ -72,7 +82,7 @@ def _extended_times(placemark: Node) -> list[str] | None:
     return None
 
 
-def _span_times(placemark: Node, points: list[tuple[str | None, ...]]) -> list[float] | None:
+def _span_times(placemark: Node, points: list[tuple[str | None, str | None, str | None]]) -> list[float] | None:
     """Epoch seconds linear in geodesic distance between TimeSpan begin and end (None if no span)."""
     span = placemark.find("TimeSpan")
     if span is None:
@@ -93,22 +103,26 @@ def _span_times(placemark: Node, points: list[tuple[str | None, ...]]) -> list[f
 
 def _line_string(placemark: Node, line: Node, track: str, fixes: _Fixes, path: str, bad: BadInput) -> None:
     coords = line.find("coordinates")
-    points = [_split_coord(tok, ",") for tok in (coords.text.split() if coords is not None else [])]
+    if coords is None:
+        return
+    points = [_split_coord(tok, ",") for tok in coords.text.split()]
     if not points:
         return
-    times = _extended_times(placemark)
+    times: list[str] | list[float] | None = _extended_times(placemark)
     if times is not None and len(times) != len(points):
         bad.report(path, line.line, f"LineString has {len(points)} points but {len(times)} times",
                    kind="times do not match points")
         return
+    invented = times is None
     if times is None:
         times = _span_times(placemark, points) if len(points) > 1 else None
     if times is None:
         bad.report(path, line.line, "LineString without per-point times (ExtendedData) or a valid TimeSpan",
                    kind="no times")
         return
-    for when, (lon, lat, alt) in zip(times, points):
-        fixes.add(when, track, lon, lat, _altitude(line, alt), coords.line)
+    for k, (when, (lon, lat, alt)) in enumerate(zip(times, points)):
+        inside = invented and 0 < k < len(points) - 1  # the span's begin and end are given
+        fixes.add(when, track, lon, lat, _altitude(line, alt), coords.line, inside)
 
 
 def _gx_track(track_node: Node, track: str, fixes: _Fixes, path: str, bad: BadInput) -> None:
@@ -125,8 +139,15 @@ def _gx_track(track_node: Node, track: str, fixes: _Fixes, path: str, bad: BadIn
 
 def read_kml(path: str, bad: BadInput | None = None) -> pd.DataFrame:
     """A KML file's timed tracks -> the track table."""
-    bad = bad if bad is not None else BadInput()
-    root = parse_xml(path)
+    from .sniff import read_tracks
+
+    return read_tracks(path, "kml", bad)
+
+
+def read_kml_batches(source: Source, bad: BadInput, batch_rows: int = 1_000_000) -> Iterator[pd.DataFrame]:
+    """A KML document's timed tracks as one track table."""
+    path = source.name
+    root = parse_xml(source.read_all(MAX_XML_BYTES), path)
     if root.tag != "kml":
         raise InputError(f"{path}: not KML (root element <{root.tag}>)")
     placemarks = _placemarks(root)
@@ -145,4 +166,4 @@ def read_kml(path: str, bad: BadInput | None = None) -> pd.DataFrame:
             fixes.add(when, container or stem(path), lon, lat, _altitude(point, alt), point.line)
     if not fixes.lines:
         raise InputError(f"{path}: KML without timed tracks (gx:Track, timed LineString or timed Points)")
-    return to_tracks(Located.from_values(fixes.cols, fixes.lines, "line", path), bad=bad)
+    yield to_tracks(Located.from_values(fixes.cols, fixes.lines, "line", path), bad=bad)

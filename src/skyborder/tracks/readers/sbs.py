@@ -2,10 +2,13 @@
 
 A line has 22 comma-separated fields: 1 message type (``MSG``; ``SEL``/``ID``/``AIR``/``STA``/``CLK``
 are skipped), 2 transmission type 1-8, 5 hex ident, 7-8 date/time generated (9-10 logged, used
-when 7-8 are empty), 11 callsign, 12 altitude (ft), 13 ground speed (kt), 14 track (deg),
-15-16 lat/lon, 18 squawk. Only ``MSG,3`` (airborne position) makes a fix; it carries the latest
-altitude, speed, track, callsign and squawk any message of that aircraft gave before it (file order).
-An ``MSG,3`` with empty lat/lon (dump1090 sends them before a CPR pair resolves) is skipped quietly.
+when 7-8 are empty), 11 callsign, 12 altitude (ft, barometric: Mode C/S altitude), 13 ground
+speed (kt), 14 track (deg), 15-16 lat/lon, 18 squawk, 22 on ground (``-1`` or ``1`` true, ``0``
+false). ``MSG,3`` (airborne position) and ``MSG,2`` (surface position, on the ground) make fixes;
+a fix carries the latest altitude, speed, track, callsign, squawk and ground flag any message of
+that aircraft gave before it (file order). A position message with empty lat/lon (dump1090
+sends them before a CPR pair resolves) is skipped quietly. A first line that is a CSV header
+(``message_type,transmission_type,...``, as SBS loggers write) is skipped.
 
 Times are local to the receiver's clock: UTC by default; ``tz="Europe/Berlin"`` for feeders that
 write local time (dump1090-fa does). Parsing is vectorised per block of lines (pyarrow), the same
@@ -13,9 +16,9 @@ code for files and sockets (``SbsParser`` implements ``stream.StreamParser``).
 """
 from __future__ import annotations
 
-import gzip
 import os
-from collections.abc import Iterable
+import re
+from collections.abc import Iterator
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import numpy as np
@@ -24,21 +27,28 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ...errors import BadInput, InputError
+from ...sources import Source
 from ...units import FOOT_M, KNOT_MPS
-from .. import schema
-from .stream import read_blocks
-from .tabular import Located, finish_table, parse_float, parse_text, read_delimited
+from .columns import Located, parse_float, parse_text
+from .delimited import read_delimited
+from .fixes import finish_table
+from .stream import MAX_LINE_BYTES, LineBlock, LineCutter
+
+__all__ = ["Groups", "SbsParser", "read_sbs", "read_sbs_batches"]
 
 NAMES = ("message", "transmission", "session", "aircraft", "hex", "flight", "date_gen", "time_gen",
          "date_log", "time_log", "callsign", "alt_ft", "gs_kt", "track_deg", "lat", "lon", "vrate_fpm",
          "squawk", "alert", "emergency", "spi", "on_ground")
 OTHER_TYPES = ("SEL", "ID", "AIR", "STA", "CLK")
-CARRIED_FLOAT = ("alt_m", "speed_mps", "heading_deg")
+CARRIED_FLOAT = ("alt_m", "speed_mps", "heading_deg", "ground")
 CARRIED_TEXT = ("callsign", "squawk")
-MAX_LINE = 64 * 1024  # a "line" longer than this without a newline is garbage
 USED = ("message", "transmission", "hex", "date_gen", "time_gen", "date_log", "time_log", "callsign", "alt_ft",
-        "gs_kt", "track_deg", "lat", "lon", "squawk")
+        "gs_kt", "track_deg", "lat", "lon", "squawk", "on_ground")
 HEX_RE = r"^~?[0-9a-f]{6}$"  # '~' marks a non-ICAO (TIS-B) address
+POSITION_TYPES = (2.0, 3.0)  # MSG,2 surface position, MSG,3 airborne position
+SURFACE = 2.0
+HEADER = re.compile(rb"^\s*[A-Za-z_][\w ]*(,[\w ]*){9,}\s*$")  # a CSV header line, not a message
+BLOCK_BYTES = 8 << 20  # of text per parse: pyarrow still runs 8 of its 1 MB blocks in parallel
 
 
 def _other_message(text: str) -> bool:
@@ -81,8 +91,8 @@ class SbsParser:
             self.tz = ZoneInfo(tz)
         except (ZoneInfoNotFoundError, ValueError):
             raise InputError(f"unknown time zone {tz!r} (use an IANA name such as 'Europe/Berlin')") from None
-        self._pending = b""
-        self._lines = 0
+        self._cutter = LineCutter(source, self.bad, MAX_LINE_BYTES)
+        self._started = False
         self._state = pd.DataFrame({c: pd.Series(dtype="float64") for c in CARRIED_FLOAT}
                                    | {c: pd.Series(dtype="object") for c in CARRIED_TEXT})
 
@@ -94,26 +104,21 @@ class SbsParser:
 
     def feed_frame(self, chunk: bytes) -> pd.DataFrame:
         """Like ``feed`` but returns the fixes as a DataFrame (the fast path for files)."""
-        data = self._pending + chunk
-        cut = data.rfind(b"\n") + 1
-        self._pending = data[cut:]
-        fixes = self._parse(data[:cut])
-        if len(self._pending) > MAX_LINE:  # drop it; its tail is reported when it ends
-            self.bad.report(self.source, self._lines + 1, f"line longer than {MAX_LINE} bytes",
-                            kind="line too long")
-            self._pending = b""
-        return fixes
+        block = self._cutter.feed(chunk)
+        return self._parse(block) if block is not None else pd.DataFrame()
 
     def flush_frame(self) -> pd.DataFrame:
-        data, self._pending = self._pending, b""
-        return self._parse(data)
+        block = self._cutter.flush()
+        return self._parse(block) if block is not None else pd.DataFrame()
 
-    def _parse(self, data: bytes) -> pd.DataFrame:
-        if not data:
+    def _parse(self, block: LineBlock) -> pd.DataFrame:
+        if not self._started:
+            self._started = True
+            block = _without_header(block)
+        if not block.data:
             return pd.DataFrame()
-        raw = read_delimited(data, self.source, self.bad, names=NAMES, quoted=False,
-                             line_offset=self._lines, silent_short=_other_message, keep=USED)
-        self._lines += data.count(b"\n") + (not data.endswith(b"\n"))
+        raw = read_delimited(block, self.source, self.bad, names=NAMES, quoted=False,
+                             silent_short=_other_message, keep=USED)
         return self._fixes(raw)
 
     def _report(self, raw: Located, rows: np.ndarray, reason, kind: str) -> None:
@@ -144,10 +149,14 @@ class SbsParser:
             return arr if every else arr.take(pa.array(rows))
 
         hexes = used("hex", hexes)
-        position = transmission[rows] == 3.0
+        kinds = transmission[rows]
+        position = np.isin(kinds, POSITION_TYPES)
+        ground = np.abs(parse_float(used("on_ground")))  # -1 (BaseStation) or 1: true
+        ground[kinds == SURFACE] = 1.0  # a surface position is on the ground whatever the flag says
         carried = {"alt_m": parse_float(used("alt_ft")) * FOOT_M,
                    "speed_mps": parse_float(used("gs_kt")) * KNOT_MPS,
                    "heading_deg": parse_float(used("track_deg")),
+                   "ground": ground,
                    "callsign": parse_text(used("callsign")).to_numpy(zero_copy_only=False),
                    "squawk": parse_text(used("squawk")).to_numpy(zero_copy_only=False)}
         carried = self._carry(hexes, carried)
@@ -166,11 +175,16 @@ class SbsParser:
         keep = ok_time & ok_pos
         hex_fix = hexes.take(pa.array(pos[keep]))
         icao = pc.if_else(pc.starts_with(hex_fix, "~"), pa.scalar(None, pa.string()), hex_fix)
+        on_ground = pd.array(carried["ground"][pos[keep]] > 0.5, dtype="boolean")
+        on_ground[np.isnan(carried["ground"][pos[keep]])] = pd.NA
         return pd.DataFrame({
             "time": time[keep].reset_index(drop=True),
             "track_id": hex_fix.to_pandas(), "icao24": icao.to_pandas(),
             "lat": lat[keep], "lon": lon[keep],
-            **{c: carried[c][pos[keep]] for c in CARRIED_FLOAT + CARRIED_TEXT},
+            **{c: carried[c][pos[keep]] for c in CARRIED_FLOAT if c != "ground"},
+            **{c: _text_array(carried[c][pos[keep]]) for c in CARRIED_TEXT},
+            "on_ground": on_ground,
+            "where": raw.where[fix_rows[keep]],
             "source": self.source,
         })
 
@@ -183,14 +197,11 @@ class SbsParser:
         n_state = len(state)
         groups = Groups(codes)
         filled: dict[str, np.ndarray] = {}
-        for name, column in values.items():
-            column = np.concatenate([state[name].to_numpy(dtype=column.dtype), column])
+        for name, new in values.items():
+            column = np.concatenate([state[name].to_numpy(dtype=new.dtype), new])
             idx = groups.last_valid_index(~pd.isna(column))
-            if column.dtype.kind == "f":
-                out = np.where(idx >= 0, column[np.maximum(idx, 0)], np.nan)
-            else:
-                out = np.where(idx >= 0, column[np.maximum(idx, 0)], None)
-            filled[name] = out
+            missing = np.nan if column.dtype.kind == "f" else None
+            filled[name] = np.asarray(np.where(idx >= 0, column[np.maximum(idx, 0)], missing))
         self._state = pd.DataFrame({name: filled[name][groups.last_rows] for name in values},
                                    index=pd.Index([uniques[c] for c in groups.codes.tolist()]))
         return {name: column[n_state:] for name, column in filled.items()}
@@ -211,32 +222,51 @@ class SbsParser:
         return stamped.dt.tz_convert("UTC").astype("datetime64[ns, UTC]")
 
 
-def _blocks(path: str, block_size: int) -> Iterable[bytes]:
-    """A file's bytes in blocks, gunzipped on the fly when it is gzip-compressed."""
-    try:
-        with open(path, "rb") as handle:
-            compressed = handle.read(2) == b"\x1f\x8b"
-    except OSError as err:
-        raise InputError(f"{path}: cannot read ({err.strerror or err})") from None
-    if not compressed:
-        yield from read_blocks(path, block_size)
-        return
-    try:
-        with gzip.open(path, "rb") as handle:
-            while block := handle.read(block_size):
-                yield block
-    except (OSError, EOFError) as err:
-        raise InputError(f"{path}: broken gzip data ({err})") from None
+def _text_array(values: np.ndarray) -> pd.api.extensions.ExtensionArray:
+    """Carried text (an object array with None or NaN where unknown) as a string array, via Arrow."""
+    return pd.array(pa.array(values, pa.string(), from_pandas=True), dtype="string")
 
 
-def read_sbs(path: str, bad: BadInput | None = None, tz: str = "UTC", block_size: int = 32 << 20) -> pd.DataFrame:
-    """An SBS-1 file (or gzip of one) -> the track table. ``tz``: the zone of its clock times."""
-    bad = bad if bad is not None else BadInput()
-    parser = SbsParser(path, bad, tz)
-    frames = [parser.feed_frame(block) for block in _blocks(path, block_size)]
+def _without_header(block: LineBlock) -> LineBlock:
+    """The block without its first line when that line is a CSV header, not a message."""
+    end = block.data.find(b"\n")
+    first = block.data if end < 0 else block.data[:end]
+    if first.startswith((b"MSG,", *[t.encode() + b"," for t in OTHER_TYPES])) or not HEADER.match(first):
+        return block
+    return LineBlock(block.data[len(first):], block.first_line, block.blanked | {block.first_line})
+
+
+def read_sbs_batches(source: Source, bad: BadInput, batch_rows: int = 1_000_000,
+                     tz: str = "UTC") -> Iterator[pd.DataFrame]:
+    """SBS-1 text (or gzip of it) as track tables of about ``batch_rows`` fixes each.
+
+    ``tz``: the zone of its clock times (an IANA name).
+    """
+    parser = SbsParser(source.name, bad, tz)
+    frames: list[pd.DataFrame] = []
+    held = 0
+    for chunk in source.blocks(BLOCK_BYTES):
+        frame = parser.feed_frame(chunk)
+        frames.append(frame)
+        held += len(frame)
+        if held >= batch_rows:
+            yield _finish(frames, source.name, bad)
+            frames, held = [], 0
     frames.append(parser.flush_frame())
+    yield _finish(frames, source.name, bad)
+
+
+def _finish(frames: list[pd.DataFrame], source: str, bad: BadInput) -> pd.DataFrame:
     frames = [f for f in frames if len(f)]
     if not frames:
-        return schema.empty()
+        return pd.DataFrame()
     table = pd.concat(frames, ignore_index=True).drop(columns="source")
-    return finish_table(table, path, bad, label=os.path.basename(path))
+    where = table.pop("where").to_numpy()
+    return finish_table(table, source, bad, where=where, label=os.path.basename(source))
+
+
+def read_sbs(path: str, bad: BadInput | None = None, tz: str = "UTC") -> pd.DataFrame:
+    """An SBS-1 file (or gzip of one) -> the track table. ``tz``: the zone of its clock times."""
+    from .sniff import read_tracks
+
+    return read_tracks(path, "sbs", bad, tz=tz)

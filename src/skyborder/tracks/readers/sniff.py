@@ -1,128 +1,148 @@
 """One entry point for every track source: the format is told from the content, not the name.
 
-Formats: ``csv`` (also OpenSky state vectors and Flightradar24 exports, gzip allowed), ``parquet``, ``sbs`` (SBS-1
-BaseStation), ``aircraft-json`` (dump1090/readsb ``aircraft.json``, or a folder of snapshots),
-``readsb-trace`` (readsb globe-history ``trace_full_*.json``), ``gpx``, ``kml``, ``geojson``, ``avr`` (raw
-Mode S hex lines, with or without ``@``/``<`` timestamps) and ``beast`` (binary, 0x1A framing).
+:func:`read_batches` streams any source (a file, a folder of snapshots, ``-`` for standard
+input, a FIFO, a pandas or GeoPandas DataFrame) as track-table batches with bounded memory;
+:func:`read_tracks` is their concatenation. The input is opened once: its first bytes are
+peeked to tell the format (see ``registry`` for the list) and then read on, so pipes and FIFOs
+work like files. Every batch carries the nationality columns (``country``, ``operator``,
+``military``) worked out from the ICAO address and the callsign.
 """
 from __future__ import annotations
 
-import inspect
 import os
-import re
-import zlib
-from collections.abc import Callable, Mapping
+from collections import Counter
+from collections.abc import Iterator, Mapping
+from typing import Any, TypeAlias
 
+import numpy as np
 import pandas as pd
 
 from ...errors import BadInput, InputError
+from ...sources import open_source
+from .. import schema
+from ..nationality import with_track_columns
+from .registry import FORMATS, check_options, lookup, sniff_source
 
-HEAD_BYTES = 64 * 1024
-GEOJSON_FEATURE = re.compile(rb'"type"\s*:\s*"Feature"')
-SBS_TYPES = (b"MSG,", b"SEL,", b"ID,", b"AIR,", b"STA,", b"CLK,")
-PLAIN_HEX_FRAME = re.compile(rb"^(?:[0-9A-Fa-f]{14}|[0-9A-Fa-f]{28});?\s*$")
-ALIASES = {"opensky": "csv", "tsv": "csv", "basestation": "sbs", "sbs1": "sbs", "sbs-1": "sbs",
-           "aircraft.json": "aircraft-json", "readsb-json": "aircraft-json", "dump1090-json": "aircraft-json",
-           "readsb": "aircraft-json", "trace": "readsb-trace", "globe-history": "readsb-trace"}
+__all__ = ["FORMATS", "read_batches", "read_tracks", "sniff", "summary"]
 
-
-def _readers() -> dict[str, Callable[..., pd.DataFrame]]:
-    from . import geojson, gpx, kml, modes, readsb, sbs, tabular
-
-    return {"csv": tabular.read_table, "parquet": tabular.read_table, "sbs": sbs.read_sbs,
-            "aircraft-json": readsb.read_aircraft_json, "readsb-trace": readsb.read_trace,
-            "gpx": gpx.read_gpx, "kml": kml.read_kml, "geojson": geojson.read_geojson,
-            "avr": modes.read_avr, "beast": modes.read_beast}
+TrackInput: TypeAlias = str | os.PathLike | pd.DataFrame
 
 
-FORMATS = ("csv", "parquet", "sbs", "aircraft-json", "readsb-trace", "gpx", "kml", "geojson", "avr", "beast")
+def read_batches(path: TrackInput, input_format: str | None = None, bad: BadInput | None = None,
+                 columns: Mapping[str, str] | str | None = None, batch_rows: int = 1_000_000,
+                 **options: Any) -> Iterator[pd.DataFrame]:
+    """Track-table batches of any track source, in file order, with bounded memory.
 
+    Parameters
+    ----------
+    path : str, path-like or DataFrame
+        A file (plain or gzip), a folder of aircraft.json snapshots, ``-`` for standard input,
+        a FIFO, or a pandas/GeoPandas DataFrame (see ``frames.tracks_from_frame``).
+    input_format : str, optional
+        Forces a format (a name or alias of ``registry.FORMATS``) instead of sniffing.
+    bad : BadInput, optional
+        Receives every rejected line, frame or record (file and line or byte offset).
+    columns : mapping or str, optional
+        CSV/Parquet/DataFrame column mapping, e.g. ``"ts=time,hex=icao24"``.
+    batch_rows : int
+        About how many input rows make one batch (CSV, Parquet, SBS, AVR, Beast, JSON lines);
+        a format read as one document yields one batch.
+    **options
+        Reader options, e.g. ``tz="Europe/Berlin"`` (SBS), ``start_time=...`` (AVR/Beast).
 
-def head(path: str, size: int = HEAD_BYTES) -> bytes:
-    """The first ``size`` bytes of a file, gunzipped when it starts with the gzip magic."""
-    try:
-        with open(path, "rb") as handle:
-            data = handle.read(size)
-    except OSError as err:
-        raise InputError(f"{path}: cannot read ({err.strerror or err})") from None
-    if data[:2] == b"\x1f\x8b":
-        try:
-            data = zlib.decompressobj(16 + zlib.MAX_WBITS).decompress(data, size)
-        except zlib.error as err:
-            raise InputError(f"{path}: broken gzip data ({err})") from None
-    return data
+    Yields
+    ------
+    DataFrame
+        Normalised track tables (``tracks.schema``), each sorted by track then time, with
+        ``attrs["read_stats"]``. Empty batches are not yielded.
 
-
-def sniff_bytes(data: bytes) -> str | None:
-    """The format of a stream from its first bytes, or None when it cannot be told."""
-    if data[:4] == b"PAR1":
-        return "parquet"
-    if data[:1] == b"\x1a" and data[1:2] in (b"1", b"2", b"3", b"4"):
-        return "beast"
-    text = data.lstrip(b"\xef\xbb\xbf \t\r\n")
-    first = text.split(b"\n", 1)[0]
-    if text[:1] in (b"{", b"["):
-        if b'"FeatureCollection"' in text or GEOJSON_FEATURE.search(text):
-            return "geojson"
-        if b'"trace"' in text and b'"icao"' in text:
-            return "readsb-trace"
-        if b'"aircraft"' in text and b'"now"' in text:
-            return "aircraft-json"
-    elif text[:1] == b"<" and not first.rstrip().endswith(b";"):
-        lower = text.lower()
-        if b"<gpx" in lower:
-            return "gpx"
-        if b"<kml" in lower:
-            return "kml"
-    elif text.startswith(SBS_TYPES):
-        return "sbs"
-    elif text[:1] in (b"*", b"@", b"<") or PLAIN_HEX_FRAME.match(first):
-        return "avr"
-    elif text and any(d in first for d in (b",", b";", b"\t")):
-        return "csv"
-    return None
-
-
-def sniff(path: str) -> str:
-    """The format of ``path`` from its first bytes (a folder: aircraft.json snapshots)."""
-    if os.path.isdir(path):
-        return "aircraft-json"
-    fmt = sniff_bytes(head(path))
-    if fmt is not None:
-        return fmt
-    raise InputError(f"{path}: cannot tell the track format from the content; "
-                     f"give one of {', '.join(FORMATS)} with --input-format")
-
-
-def read_tracks(path: str, input_format: str | None = None, bad: BadInput | None = None,
-                columns: Mapping[str, str] | str | None = None, **options) -> pd.DataFrame:
-    """Read any supported track source into the track table (see ``tracks.schema``).
-
-    ``input_format`` forces a format instead of sniffing; ``columns`` maps CSV/Parquet columns
-    (``"ts=time,hex=icao24"``); ``options`` go to the reader (e.g. ``tz="Europe/Berlin"`` for SBS).
+    Raises
+    ------
+    InputError
+        When the input cannot be read at all (missing, unknown format, unusable columns).
     """
     bad = bad if bad is not None else BadInput()
-    fmt = input_format.strip().lower() if input_format else sniff(path)
-    fmt = ALIASES.get(fmt, fmt)
-    readers = _readers()
-    if fmt not in readers:
-        raise InputError(f"unknown track format {input_format!r}; known: {', '.join(FORMATS)}")
+    if batch_rows < 1:
+        raise InputError("batch_rows must be at least 1")
+    if isinstance(path, pd.DataFrame):
+        from .frames import tracks_from_frame
+
+        if options:
+            raise InputError(f"option(s) {', '.join(sorted(options))} do not apply to a DataFrame")
+        table = tracks_from_frame(path, columns=columns, bad=bad)
+        if len(table):
+            yield with_track_columns(table)
+        return
     if columns is not None:
-        if fmt not in ("csv", "parquet"):
-            raise InputError(f"{path}: a column mapping applies to CSV/Parquet, not {fmt}")
         options["columns"] = columns
-    reader = readers[fmt]
-    unknown = sorted(set(options) - set(inspect.signature(reader).parameters))
-    if unknown:
-        raise InputError(f"{path}: option(s) {', '.join(unknown)} do not apply to the {fmt} reader")
-    return reader(path, bad=bad, **options)
+    with open_source(path, bad) as source:
+        fmt = lookup(input_format) if input_format else sniff_source(source)
+        reader = fmt.read()
+        check_options(fmt, reader, options, source.name)
+        for batch in reader(source, bad=bad, batch_rows=batch_rows, **options):
+            if len(batch):
+                yield with_track_columns(batch)
+
+
+def read_tracks(path: TrackInput, input_format: str | None = None, bad: BadInput | None = None,
+                columns: Mapping[str, str] | str | None = None, **options: Any) -> pd.DataFrame:
+    """Read any supported track source into the track table (see ``tracks.schema``).
+
+    The concatenation of :func:`read_batches` (same parameters); fixes repeated across batches
+    are dropped (counted in ``attrs["read_stats"]["duplicates"]``).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> frame = pd.DataFrame({"timestamp": ["2015-11-24T07:24:00Z"], "icao24": ["4BA9C4"],
+    ...                       "latitude": [36.0], "longitude": [35.9], "altitude": [19000.0]})
+    >>> read_tracks(frame)[["track_id", "alt_m", "country"]].round(1).values.tolist()
+    [['4ba9c4', 5791.2, 'TUR']]
+    """
+    batches = list(read_batches(path, input_format, bad, columns, **options))
+    if not batches:
+        return with_track_columns(_empty_with_stats())
+    if len(batches) == 1:
+        return batches[0]
+    return _merge(batches)
+
+
+def _empty_with_stats() -> pd.DataFrame:
+    table = schema.empty()
+    table.attrs["read_stats"] = {"rows": 0, "fixes": 0, "duplicates": 0, "out_of_order": 0}
+    return table
+
+
+def _merge(batches: list[pd.DataFrame]) -> pd.DataFrame:
+    """Batches as one table, sorted by track then time, repeats across batches dropped."""
+    stats: Counter = Counter()
+    for batch in batches:
+        stats.update(batch.attrs.get("read_stats", {}))
+    table = pd.concat(batches, ignore_index=True)
+    codes, _ = pd.factorize(table["track_id"], sort=True)
+    ns = table["time"].array.asi8
+    order = np.lexsort((ns, codes))
+    dup = np.zeros(len(order), dtype=bool)
+    dup[1:] = (codes[order][1:] == codes[order][:-1]) & (ns[order][1:] == ns[order][:-1])
+    out = table.iloc[order[~dup]].reset_index(drop=True)
+    stats["duplicates"] += int(dup.sum())
+    stats["fixes"] = len(out)
+    out.attrs["read_stats"] = dict(stats)
+    return out
+
+
+def sniff(path: str | os.PathLike) -> str:
+    """The format name of ``path`` from its first bytes (a folder: aircraft.json snapshots)."""
+    with open_source(path) as source:
+        return sniff_source(source).name
 
 
 def summary(tracks: pd.DataFrame) -> str:
     """One line about a table a reader returned: fixes, tracks, and what reading tidied up."""
     stats = tracks.attrs.get("read_stats", {})
     notes = [f"{stats[key]} {label}" for key, label in (("duplicates", "repeated fixes dropped"),
-                                                        ("out_of_order", "fixes out of time order sorted"))
+                                                        ("out_of_order", "fixes out of time order sorted"),
+                                                        ("no_position", "rows without a position skipped"))
              if stats.get(key)]
     text = f"{len(tracks)} fixes in {tracks['track_id'].nunique()} tracks"
     return f"{text} ({', '.join(notes)})" if notes else text

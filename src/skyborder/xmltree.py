@@ -1,9 +1,10 @@
-"""A small, safe XML tree with line numbers, for GPX and KML.
+"""A small, safe XML tree with line numbers, for GPX and KML (tracks and zones).
 
 Built on the stdlib expat parser: a document type declaration (the door to entity expansion
 and external entities) is refused outright, element and attribute names lose their namespace
 (GPX 1.0/1.1 and KML 2.2 ``gx:`` elements are matched by local name), and the input is capped
-at ``MAX_XML_BYTES``. Each node keeps the line it starts on for BadInput reports.
+at ``MAX_XML_BYTES`` (the caller reads it with that limit). Each node keeps the line it starts
+on for BadInput reports.
 """
 from __future__ import annotations
 
@@ -11,8 +12,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from xml.parsers import expat
 
-from ...errors import InputError
-from .tabular import read_bytes
+from .errors import InputError
+
+__all__ = ["MAX_XML_BYTES", "Node", "parse_xml"]
 
 MAX_XML_BYTES = 256 << 20
 
@@ -55,9 +57,20 @@ class _DoctypeRefused(Exception):
     pass
 
 
-def parse_xml(path: str) -> Node:
-    """The root node of an XML file (gzip allowed); InputError if it is not well-formed."""
-    data = read_bytes(path, limit=MAX_XML_BYTES)
+def parse_xml(data: bytes, path: str) -> Node:
+    """The root node of an XML document; ``path`` names it in messages.
+
+    Raises
+    ------
+    InputError
+        When it is not well-formed, empty, or has a document type declaration.
+
+    Examples
+    --------
+    >>> root = parse_xml(b'<kml xmlns="http://www.opengis.net/kml/2.2">\\n<name> A </name></kml>', "x.kml")
+    >>> root.tag, root.child_text("name"), root.find("name").line
+    ('kml', 'A', 2)
+    """
     parser = expat.ParserCreate(namespace_separator=" ")
     root = Node("", {}, 0)
     stack = [root]
