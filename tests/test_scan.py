@@ -22,6 +22,7 @@ from hypothesis import strategies as st
 
 from scan_archive import MILITARY, assert_same_passages, fixes, in_memory, write_archive, write_zones
 from skyborder.cli import main
+from skyborder.errors import InputError
 from skyborder.register import open_register
 from skyborder.scan import AirspaceSpec, DetectionOptions, FileFilter, TimeWindow, read_results, scan
 from skyborder.scan.archive import HOUR_NS, find_files, period_of
@@ -256,13 +257,20 @@ def test_the_command_on_a_dask_scheduler_reports_bad_rows_and_writes_parquet(tmp
     (["--until", "2017-06-05", "--since", "2017-06-06"], "--until must be later"),
     (["--icao24", "3c4000,xyz"], "--icao24"),
     (["--callsign", " , "], "--callsign"),
-    (["--db", "x.sqlite"], "--db"),  # with -o: one or the other
 ])
 def test_bad_options_are_usage_errors(tmp_path, capsys, argv, message):
     archive = tmp_path / "a.csv"
     archive.write_text("time,icao24,lat,lon\n1496664000,3c4000,50.0,10.0\n")
     assert main(["scan", str(archive), "-o", str(tmp_path / "out"), *argv]) == 2
     assert message in capsys.readouterr().err
+
+
+def test_output_folder_and_register_are_one_or_the_other(tmp_path, capsys):
+    with pytest.raises(SystemExit) as exit_:
+        main(["scan", str(tmp_path), "-o", str(tmp_path / "out"), "--db", str(tmp_path / "r.sqlite")])
+    assert exit_.value.code == 2 and "--db" in capsys.readouterr().err
+    with pytest.raises(InputError, match="not both"):
+        scan([str(tmp_path)], out=str(tmp_path / "out"), db=str(tmp_path / "r.sqlite"))
 
 
 def test_a_non_empty_output_folder_is_refused(tmp_path, capsys):

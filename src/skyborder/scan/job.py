@@ -182,13 +182,13 @@ def scan(archive: Sequence[str], *, out: str | None, spec: AirspaceSpec | None =
         Progress bars on stderr.
     """
     started = time.perf_counter()
+    if db is not None and out is not None:
+        raise InputError("give either -o DIR or --db DB, not both")
     files = find_files(list(archive))
     keep = keep if keep is not None else FileFilter(window=TimeWindow())
     spec = spec if spec is not None else AirspaceSpec()
     detection = detection if detection is not None else DetectionOptions()
     mapping = dict(mapping or {})
-    if db is not None and out is not None:
-        raise InputError("give either -o DIR or --db DB, not both")
     out_dir = _prepared_output(out)
     airspace_index(spec)  # fails early on bad codes or zones; fills the disk cache the workers load
     work_dir = work or (os.path.join(out_dir, "_work") if out_dir else tempfile.mkdtemp(prefix="skyborder-scan-"))
