@@ -105,6 +105,47 @@ def build_parser() -> argparse.ArgumentParser:
     detect.add_argument("--output", "-o", metavar="FILE", help="write here instead of standard output")
     detect.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
 
+    scan = commands.add_parser(
+        "scan", help="every passage in an archive of track files (OpenSky hourly, hive partitions), on Dask",
+        epilog=EXIT_CODES, formatter_class=argparse.RawDescriptionHelpFormatter)
+    scan.add_argument("archive", nargs="+", metavar="ARCHIVE",
+                      help="folders (searched recursively), files or globs of Parquet and CSV track files")
+    scan.add_argument("--airspace", default=None, metavar="CODES",
+                      help="comma-separated ISO alpha-3 codes, or 'all' (default: all unless --zones is given)")
+    scan.add_argument("--zones", action="append", default=[], metavar="FILE",
+                      help="custom zones, GeoJSON or OpenAir (repeatable)")
+    scan.add_argument("--since", default=None, metavar="TIME",
+                      help="only fixes at or after this ISO-8601 time (naive = UTC); earlier files and row groups "
+                           "are not read")
+    scan.add_argument("--until", default=None, metavar="TIME", help="only fixes before this ISO-8601 time")
+    scan.add_argument("--icao24", default=None, metavar="LIST",
+                      help="only these aircraft: comma-separated hex addresses, or @FILE with one per line")
+    scan.add_argument("--callsign", default=None, metavar="PATTERN",
+                      help="only aircraft that used a matching callsign (comma-separated shell patterns, e.g. "
+                           "'RRR*,RCH*'; the whole track of such an aircraft is scanned)")
+    where = scan.add_mutually_exclusive_group()
+    where.add_argument("--scheduler", default=None, metavar="tcp://HOST:PORT",
+                       help="run on this Dask scheduler (workers must see the same files)")
+    where.add_argument("--workers", type=int, default=2, metavar="N",
+                       help="run on a local Dask cluster of N worker processes (default 2)")
+    scan.add_argument("--memory-limit", default="2GB", metavar="SIZE",
+                      help="local cluster: memory limit per worker, e.g. 2GB (default 2GB)")
+    sink = scan.add_mutually_exclusive_group()
+    sink.add_argument("--output", "-o", default=None, metavar="DIR",
+                      help="new or empty folder for the results: Parquet partitioned by day (date=YYYY-MM-DD)")
+    sink.add_argument("--db", default=None, metavar="DB", help="record the passages in the register")
+    scan.add_argument("--buckets", type=int, default=None, metavar="N",
+                      help="aircraft-hash buckets (default 8 per worker)")
+    scan.add_argument("--work", default=None, metavar="DIR",
+                      help="folder for intermediate files (default inside -o, else a temporary folder)")
+    scan.add_argument("--columns", default=None, metavar="MAP",
+                      help="column mapping for CSV/Parquet, e.g. 'ts=time,hex=icao24'")
+    scan.add_argument("--max-gap", type=float, default=60.0, metavar="S",
+                      help="seconds between fixes inside beyond which a passage is flagged 'gap' (default 60)")
+    scan.add_argument("--near", type=float, default=20_000.0, metavar="M",
+                      help="closest approach of tracks within M metres that never enter (default 20000; 0 off)")
+    scan.add_argument("--quiet", "-q", action="store_true", help="no progress bars")
+
     airspaces = commands.add_parser("airspaces", help="list the embedded airspaces")
     airspaces.add_argument("--format", choices=("table", "csv", "json"), default="table")
 
