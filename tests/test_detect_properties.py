@@ -6,7 +6,7 @@ the same path sampled more densely agree to 1 ms; duration equals exit - entry t
 import numpy as np
 import pandas as pd
 import shapely
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
 from reference import track
@@ -76,6 +76,8 @@ def test_crossing_points_lie_on_the_boundary(case):
 
 @SETTINGS
 @given(scene(), st.integers(1, 4))
+@example((shapely.Polygon([(1.188, 1.278e-75), (0.5, 1.278e-75), (0.54, 0.841), (-0.654, -0.757)]),
+          np.array([0.0, 1.125]), np.array([1.27789214e-75, 1.27789214e-75]), np.array([0.0, 1.0])), 1)
 def test_denser_sampling_of_the_same_path_gives_the_same_passages(case, extra):
     poly, xs, ys, ts = case
     r1 = passages(poly, xs, ys, ts)
@@ -88,6 +90,10 @@ def test_denser_sampling_of_the_same_path_gives_the_same_passages(case, extra):
             x, y, _ = GEOD.fwd(xs[i], ys[i], az, dist * f)
             lon.append(x), lat.append(y), t.append(ts[i] + f * (ts[i + 1] - ts[i]))
         lon.append(xs[i + 1]), lat.append(ys[i + 1]), t.append(ts[i + 1])
+    # a path running along a boundary line (fixes on it within float noise, e.g. an edge on the
+    # equator, itself a geodesic): on the boundary is outside by convention, and which side
+    # rounding puts such a path is not a property of how densely it is sampled
+    assume(not (shapely.distance(poly.boundary, shapely.points(np.array(lon), np.array(lat))) < 1e-9).any())
     r2 = passages(poly, np.array(lon), np.array(lat), np.array(t))
     # passages shorter than a few cm (vertex grazes) may appear or vanish with float noise
     r1 = r1[~(r1["length_inside_m"] < 0.05)].reset_index(drop=True)

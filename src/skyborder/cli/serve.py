@@ -52,7 +52,9 @@ def run(args: Namespace) -> int:
         live = SimulatedLive(scenario, offset_s=60.0)
     register = None
     if args.db:
-        raise InputError("the register is not available in this build yet: serve --simulate N shows the page")
+        from ..web.registered import RegisterView
+
+        register = RegisterView(args.db)
     if live is None and register is None:
         raise InputError("give --db DB (the register to show) or --simulate N")
     app = create_app(live, register, settings, token=token, allowed_hosts=allowed_hosts(host, port))

@@ -449,18 +449,19 @@ class Register:
 
     def passages(self, since=None, until=None, airspace=None, country=None, military: bool | None = None,
                  track_id=None, status=None, limit: int | None = None, offset: int = 0,
-                 with_paths: bool = False) -> pd.DataFrame:
+                 with_paths: bool = False, newest_first: bool = False) -> pd.DataFrame:
         """Passages whose anchor (entry, or first point when open at the start) is in
         [since, until), optionally of some airspaces, countries of registry, military or not,
-        tracks, statuses; oldest first. Path and track JSON only with ``with_paths``."""
+        tracks, statuses; oldest first (``newest_first``: the other way, so that ``limit``
+        keeps the latest). Path and track JSON only with ``with_paths``."""
         where, params = self._filters("anchor_time", since, until, airspace, country, military, track_id)
         if status is not None:
             statuses = status.split(",") if isinstance(status, str) else list(status)
             where.append('"status" IN (' + ", ".join("?" * len(statuses)) + ")")
             params.extend(statuses)
         names = [c for c, _ in schema.table("passages").columns if with_paths or c not in ("path", "track")]
-        return self._select("passages", where, params, '"anchor_time", "id"', limit, offset,
-                            ", ".join(_q(c) for c in names))
+        order = '"anchor_time" DESC, "id" DESC' if newest_first else '"anchor_time", "id"'
+        return self._select("passages", where, params, order, limit, offset, ", ".join(_q(c) for c in names))
 
     def passage(self, passage_id: int) -> Passage:
         """One passage by id, with its inside path and the track around it."""
@@ -474,14 +475,17 @@ class Register:
         return Passage(row.drop(["path", "track"]), PassagePath(lon, lat, t, alt), track)
 
     def warnings(self, since=None, until=None, airspace=None, country=None, military: bool | None = None,
-                 track_id=None, stage=None, limit: int | None = None, offset: int = 0) -> pd.DataFrame:
-        """Warnings given in [since, until), filtered like :meth:`passages`; oldest first."""
+                 track_id=None, stage=None, limit: int | None = None, offset: int = 0,
+                 newest_first: bool = False) -> pd.DataFrame:
+        """Warnings given in [since, until), filtered like :meth:`passages`; oldest first (or
+        ``newest_first``)."""
         where, params = self._filters("time", since, until, airspace, country, military, track_id)
         if stage is not None:
             stages_ = stage.split(",") if isinstance(stage, str) else list(stage)
             where.append('"stage" IN (' + ", ".join("?" * len(stages_)) + ")")
             params.extend(stages_)
-        frame = self._select("warnings", where, params, '"time", "id"', limit, offset)
+        frame = self._select("warnings", where, params, '"time" DESC, "id" DESC' if newest_first else '"time", "id"',
+                             limit, offset)
         order = ["id", *[c.name for c in WARNING_COLUMNS], "run_id", "created_at"]
         return frame[[c for c in order if c in frame]]
 
