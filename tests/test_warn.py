@@ -226,8 +226,21 @@ def test_repeats_every_30_s_while_the_stage_holds(tur_index):
     gaps = predicted["time"].diff().dt.total_seconds().dropna()
     assert len(predicted) >= 3 and (gaps == 30.0).all()
     assert (warnings["repeat"].diff().dropna() == 1).all()  # one alert, counted warnings
-    assert warnings["message"].str.contains("miles. You are approaching Türkiye airspace. Change your heading").all()
+    outside = warnings[warnings["stage"] != "inside"]
+    assert outside["message"].str.contains("miles. You are approaching Türkiye airspace. Change your heading").all()
     assert set(warnings["reference"]) <= {"Hmeymim", "Hatay"}
+
+
+@pytest.mark.parametrize("preset", ["atc", "air-policing"])
+def test_an_aircraft_inside_is_told_so_with_no_unknown_field(tur_index, preset):
+    track = approach(every=2.0, n=120, lon0=36.55)
+    warnings = replay(track, tur_index, preset).warnings
+    inside = warnings[warnings["stage"] == "inside"]
+    before = warnings[warnings["stage"] != "inside"]
+    assert len(inside) and len(before)
+    assert not inside["message"].str.contains("approaching|predicted|[?]").any(), inside["message"].tolist()
+    assert inside["message"].str.contains("inside Türkiye|violating Türkiye").all(), inside["message"].tolist()
+    assert not before["message"].str.contains("inside Türkiye|violating").any()
 
 
 def test_a_one_fix_jump_is_not_confirmed(tur_index):
@@ -328,7 +341,8 @@ def test_every_parameter_is_in_the_readme():
 def test_bad_policies_are_clear_errors(tmp_path):
     cases = {"unknown.toml": "[prediction]\nlook_ahed_s = 10\n", "type.toml": "[alerting]\nconfirm_n = 'two'\n",
              "toml.toml": "[prediction\n", "range.toml": "[alerting]\nconfirm_n = 4\nconfirm_m = 3\n",
-             "template.toml": "[message]\ntemplate = '{nope}'\n"}
+             "template.toml": "[message]\ntemplate = '{nope}'\n",
+             "inside.toml": "[message]\ninside_template = '{callsign} {depth}'\n"}
     for name, text in cases.items():
         (tmp_path / name).write_text(text)
         with pytest.raises(InputError):

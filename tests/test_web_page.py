@@ -37,7 +37,7 @@ class Site:
         self.server = BackgroundServer(make_server(self.app, "127.0.0.1", self.port, token))
 
     def publish(self, event: dict) -> None:
-        self.app.app.state.hub.publish_event(event)
+        self.app.hub.publish_event(event)
 
 
 @pytest.fixture(scope="module")

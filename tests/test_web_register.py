@@ -24,7 +24,9 @@ from skyborder.web.registered import RegisterView
 def filled(request, tmp_path):
     target = str(tmp_path / "r.sqlite") if request.param == "sqlite" else request.getfixturevalue("postgres_url")
     tracks = tmp_path / "demo.csv"
-    evidence.tracks().to_csv(tracks, index=False)
+    frame = evidence.tracks()
+    frame["callsign"] = frame["track_id"].map({"TR-claim": "LEAD23"})  # one track heard with a callsign, one not
+    frame.to_csv(tracks, index=False)
     assert main(["ingest", str(tracks), "--airspace", "TUR,SYR", "--db", target, "--policy", "air-policing",
                  "-q"]) == 0
     return target
@@ -41,6 +43,12 @@ def test_passages_and_warnings_newest_first_with_paths_and_acknowledgement(fille
         assert [int(r["id"]) for r in got] == stored.sort_values(["anchor_time", "id"], ascending=False)["id"].tolist()
         assert [int(r["id"]) for r in view.passages(Query(limit=1))] == [int(got[0]["id"])]
         assert view.passages(Query(airspaces=("XXX",))) == []
+        with open_register(filled) as reg:  # each passage named by the callsign its aircraft was heard with
+            heard = dict(zip(reg.aircraft()["track_id"], reg.aircraft()["callsign"], strict=True))
+        assert [r["callsign"] for r in got] == [heard[r["track_id"]] if isinstance(heard.get(r["track_id"]), str) else None
+                                             for r in got]
+        assert {r["callsign"] for r in got} == {"LEAD23", None}
+        assert view.passage(got[0]["id"])["callsign"] == got[0]["callsign"]
         closed = next(r for r in got if r["entry_time"] and r["exit_time"])
         one = view.passage(closed["id"])
         assert one["path"]["lon"][0] == pytest.approx(closed["entry_lon"], abs=1e-9)

@@ -69,6 +69,18 @@ def test_serve_refuses_to_expose_without_token():
     assert "--token" in done.stderr
 
 
+def test_watch_serve_refuses_to_expose_without_token_before_reading_anything(tmp_path):
+    from skyborder.cli._args import build_parser
+    assert build_parser().parse_args(["watch", "-", "--airspace", "TUR"]).serve is None  # no page unless asked
+    env = {k: v for k, v in os.environ.items() if k != "SKYBORDER_TOKEN"}
+    db = tmp_path / "never.sqlite"
+    done = subprocess.run([sys.executable, "-m", "skyborder.cli", "watch", "sbs://127.0.0.1:9", "--airspace", "TUR",
+                           "--db", str(db), "--serve", "0.0.0.0:0"], capture_output=True, text=True, timeout=120,
+                          env=env)
+    assert done.returncode == 2 and "--token" in done.stderr, done.stderr
+    assert not db.exists()  # refused before the register was opened or the feed dialled
+
+
 # ---------------------------------------------------------------- token
 
 def test_without_token_nothing_but_login(token_client):

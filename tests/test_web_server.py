@@ -45,7 +45,7 @@ def client(register):
     app = create_app(live, register, settings, frame_interval_s=0.05)
     with TestClient(app, base_url="http://127.0.0.1:8787") as test_client:
         test_client.live = live
-        test_client.hub = app.app.state.hub
+        test_client.hub = app.hub
         yield test_client
 
 
@@ -276,7 +276,7 @@ def test_sse_stream_on_a_real_server(register):
                 elif line.startswith("data: "):
                     events.append((kind, json.loads(line[6:])))
                     if not published and kind == "aircraft":
-                        app.app.state.hub.publish_event({"event": "warning", "track_id": "15224d", "stage": "inside"})
+                        app.hub.publish_event({"event": "warning", "track_id": "15224d", "stage": "inside"})
                         published = True
                     if any(k == "warning" for k, _ in events) and sum(k == "aircraft" for k, _ in events) >= 3:
                         with httpx.Client(base_url=url, timeout=10) as other:   # while this stream is open
@@ -318,7 +318,7 @@ def test_a_failing_live_source_does_not_stop_the_server(capsys):
     app = create_app(Broken(), None, frame_interval_s=0.02)
     with TestClient(app, base_url="http://127.0.0.1:8787") as c:
         deadline = time.monotonic() + 10
-        while app.app.state.hub.frame.seq < 1:
+        while app.hub.frame.seq < 1:
             assert time.monotonic() < deadline
             time.sleep(0.02)
         assert c.get("/api/aircraft").json()["count"] == 1

@@ -54,6 +54,10 @@ def _web_options(parser: argparse.ArgumentParser, bind_flag: str = "--bind") -> 
     if bind_flag == "--bind":
         group.add_argument("--bind", default="127.0.0.1:8787", metavar="HOST:PORT",
                            help="where to listen (default 127.0.0.1:8787; any other address needs --token)")
+    else:
+        group.add_argument(bind_flag, default=None, metavar="HOST:PORT",
+                           help="also serve the radar page here, e.g. 127.0.0.1:8787 (any address but loopback "
+                                "needs --token)")
     group.add_argument("--token", default=None, metavar="TOKEN",
                        help="access token (at least 16 characters; default $SKYBORDER_TOKEN): required as a "
                             "bearer header or through /login?token=TOKEN")
@@ -220,6 +224,7 @@ def build_parser() -> argparse.ArgumentParser:
                        help="warnings only: no passage detection (a lighter warning station)")
     watch.add_argument("--status-every", type=float, default=2.0, metavar="S",
                        help="status line on standard error every S seconds (0: none; default 2)")
+    _web_options(watch, bind_flag="--serve")
 
     ingest = commands.add_parser(
         "ingest", help="fill the register from track files (passages, and warnings with --policy)",

@@ -29,6 +29,18 @@ def token_of(args: Namespace) -> str | None:
     return args.token or os.environ.get("SKYBORDER_TOKEN") or None
 
 
+def page_announcement(host: str, port: int, token: str | None) -> str:
+    """The line that tells where the radar page is.
+
+    Examples
+    --------
+    >>> page_announcement("::1", 8787, None)
+    'skyborder: radar page on http://[::1]:8787/'
+    """
+    shown = f"[{host}]" if ":" in host else host
+    return f"skyborder: radar page on http://{shown}:{port}/" + (" (log in at /login with the token)" if token else "")
+
+
 def run(args: Namespace) -> int:
     from ..airspace import world
     from ..airspace.zones import read_zones
@@ -59,9 +71,7 @@ def run(args: Namespace) -> int:
         raise InputError("give --db DB (the register to show) or --simulate N")
     app = create_app(live, register, settings, token=token, allowed_hosts=allowed_hosts(host, port))
     server = make_server(app, host, port, token)
-    shown = f"[{host}]" if ":" in host else host
-    print(f"skyborder: radar page on http://{shown}:{port}/" + (" (log in at /login with the token)" if token else ""),
-          file=sys.stderr)
+    print(page_announcement(host, port, token), file=sys.stderr)
     try:
         server.run()
     except SystemExit:

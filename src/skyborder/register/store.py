@@ -500,9 +500,9 @@ class Register:
         return self._select("acknowledgements", ["id > ?"], [int(after_id)], "id", None, 0)
 
     def aircraft(self, since=None, until=None, country=None, military: bool | None = None,
-                 limit: int | None = None, offset: int = 0) -> pd.DataFrame:
-        """Aircraft last seen in [since, until)."""
-        where, params = self._filters("last_seen", since, until, None, country, military)
+                 limit: int | None = None, offset: int = 0, track_id=None) -> pd.DataFrame:
+        """Aircraft last seen in [since, until), optionally of some tracks."""
+        where, params = self._filters("last_seen", since, until, None, country, military, track_id)
         return self._select("aircraft", where, params, '"last_seen", "track_id"', limit, offset)
 
     def runs(self) -> pd.DataFrame:

@@ -500,8 +500,9 @@ class WarningEngine:
         return conform(frame, WARNING_COLUMNS)
 
     def _messages(self, frame: pd.DataFrame, air: np.ndarray) -> list[str]:
-        """The policy's template filled in for each warning (missing values read as '?')."""
-        template = self.policy.message_template
+        """The policy's template (its inside template for stage ``inside``) filled in for each warning
+        (missing values read as '?')."""
+        templates = {"inside": self.policy.message_inside_template}
         rows = zip(frame["callsign"], frame["icao24"], frame["track_id"], air, frame["stage"], frame["reference"],
                    frame["reference_bearing_deg"], frame["reference_range_m"], frame["time_to_entry_s"],
                    frame["distance_m"], frame["heading_away_deg"])
@@ -515,7 +516,7 @@ class WarningEngine:
                 "distance_nm": _number(dist / NAUTICAL_MILE_M), "heading_away_deg": _number(away),
                 "heading_away_point": str(geometry.compass_point(away)[0]) or "away",
             }
-            out.append(_sanitize(template.format(**values)))
+            out.append(_sanitize(templates.get(stage, self.policy.message_template).format(**values)))
         return out
 
     def _cleared_frame(self, t: np.ndarray, keys: np.ndarray, stage: np.ndarray, start: np.ndarray,

@@ -102,6 +102,9 @@ PARAMETERS: tuple[Parameter, ...] = (
               "the warning text; fields: {callsign} {icao24} {airspace} {airspace_label} {stage} {reference} "
               "{bearing_deg} {range_nm} {time_to_entry_s} {distance_nm} {heading_away_deg} {heading_away_point}",
               f"{TR_2015} (the recorded wording)"),
+    Parameter("message", "inside_template", "",
+              "the warning text once the aircraft is inside (same fields; the time to entry is then unknown)",
+              "skyborder: an aircraft inside is no longer approaching"),
 )
 
 _FIELD_SECTIONS = {p.field: p for p in PARAMETERS}
@@ -165,6 +168,9 @@ class Policy:
     message_template: str = ("{callsign}: you are approaching {airspace_label} airspace, position {reference} "
                              "{bearing_deg:03.0f}, {range_nm:.0f} miles. Change your heading {heading_away_point} "
                              "immediately.")
+    message_inside_template: str = ("{callsign}: you are in {airspace_label} airspace, position {reference} "
+                                    "{bearing_deg:03.0f}, {range_nm:.0f} miles. Change your heading "
+                                    "{heading_away_point} immediately.")
     references: tuple[Reference, ...] = ()
     exemptions: tuple[Exemption, ...] = field(default=())
 
@@ -217,15 +223,16 @@ def _check(policy: Policy) -> None:
         raise InputError(f"policy {policy.name!r}: prediction.fixes must be between 2 and 16")
     if not 1 <= policy.alerting_confirm_n <= policy.alerting_confirm_m <= 8:
         raise InputError(f"policy {policy.name!r}: need 1 <= alerting.confirm_n <= alerting.confirm_m <= 8")
-    try:
-        parsed = string.Formatter().parse(policy.message_template)
-        names = {f[1].split(".")[0].split("[")[0] for f in parsed if f[1] is not None}
-    except ValueError as error:
-        raise InputError(f"policy {policy.name!r}: message.template: {error}") from None
-    unknown = names - _MESSAGE_FIELDS
-    if unknown:
-        raise InputError(f"policy {policy.name!r}: message.template uses unknown field(s) {', '.join(sorted(unknown))} "
-                         f"(known: {', '.join(sorted(_MESSAGE_FIELDS))})")
+    for key, template in (("template", policy.message_template), ("inside_template", policy.message_inside_template)):
+        try:
+            parsed = string.Formatter().parse(template)
+            names = {f[1].split(".")[0].split("[")[0] for f in parsed if f[1] is not None}
+        except ValueError as error:
+            raise InputError(f"policy {policy.name!r}: message.{key}: {error}") from None
+        unknown = names - _MESSAGE_FIELDS
+        if unknown:
+            raise InputError(f"policy {policy.name!r}: message.{key} uses unknown field(s) "
+                             f"{', '.join(sorted(unknown))} (known: {', '.join(sorted(_MESSAGE_FIELDS))})")
 
 
 def _from_toml(data: dict[str, Any], origin: str) -> Policy:

@@ -8,7 +8,8 @@ caller's thread takes batches off the queue and, for each: passages opened and c
 all of it, then the events (only after the commit). About once a second it also gives up
 aircraft silent for ``silence_s`` (their open passages close as ``lost``, their alerts clear),
 stores the tracks that followed closed passages, applies acknowledgements made in the register
-(by the web page), writes the aircraft seen and the status line.
+(by the web page), writes the aircraft seen and the status line, and publishes the live picture
+(``picture.LivePicture``) when one is attached (``watch --serve``).
 
 ``stop`` (a ``threading.Event``; the CLI sets it on SIGTERM/SIGINT) ends the run: the queue is
 drained, open passages are written as ``open_end``, the run is closed in the register.
@@ -35,6 +36,7 @@ from ..tracks.nationality import annotate
 from ..warn.engine import WarningEngine, WarningEvents
 from ..warn.policy import Policy
 from .events import EventWriter
+from .picture import LivePicture
 from .tracklog import TrackLog
 
 __all__ = ["Watch", "WatchOptions", "WatchStats"]
@@ -90,16 +92,20 @@ class Watch:
         Where the events go.
     source : str
         Name of the feed for the run's provenance.
+    picture : LivePicture, optional
+        Kept up to date when given: every batch goes in, and it is published each housekeeping round.
     """
 
     def __init__(self, feed: Iterable[pd.DataFrame], airspaces: AirspaceIndex, policy: Policy,
                  register: Register | None = None, events: EventWriter | None = None, source: str = "",
-                 options: WatchOptions | None = None, status: IO[str] | None = None) -> None:
+                 options: WatchOptions | None = None, status: IO[str] | None = None,
+                 picture: LivePicture | None = None) -> None:
         self.feed, self.index, self.policy = feed, airspaces, policy
         self.options = options or WatchOptions()
         self.register, self.events = register, events or EventWriter(None)
         self.source = source
         self.status_stream = status
+        self.picture = picture
         self.detector = StreamDetector(airspaces, max_gap_s=self.options.max_gap_s, near_m=self.options.near_m)
         self.warner = WarningEngine(airspaces, policy)
         self.log = TrackLog(self.options.context_s)
@@ -192,6 +198,8 @@ class Watch:
         if self._data_time is None or latest > self._data_time:
             self._data_time, self._data_wall = latest, time.monotonic()
         self.log.add(batch)
+        if self.picture is not None:
+            self.picture.add(batch)
         found = self.detector.feed(batch) if self.options.passages else DetectorEvents.none()
         self._start_recording(found)
         warned = self.warner.update(batch)
@@ -262,7 +270,16 @@ class Watch:
         self._attach_tracks(now, final)
         self._apply_acknowledgements()
         self._write_aircraft(final)
+        if self.picture is not None:
+            self.picture.publish(now, self.warner.alerts(), self._live_status())
         self._status()
+
+    def _live_status(self) -> dict[str, Any]:
+        """What the radar page shows of the run: the feed's state (a file or stdin is "up"; a TCP feed
+        not yet connected is "down") and the counters."""
+        feed = {"local": "up", "starting": "down"}.get(self.stats.feed_state, self.stats.feed_state)
+        return {"feed": feed, "source": self.source, "fixes": self.stats.fixes, "warnings": self.stats.warnings,
+                "passages": self.stats.passages_closed, "dropped_fixes": self.stats.dropped_fixes}
 
     def _recent_tracks(self, now: pd.Timestamp) -> set[str]:
         slots = self.warner.aircraft.live()

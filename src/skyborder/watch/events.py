@@ -16,13 +16,18 @@ Every event has ``event`` and ``time`` (ISO-8601 UTC with microseconds and a ``Z
 ``time`` is the data time: the fix's time for warnings, the entry or exit for passages; the wall
 clock for feed events. An aircraft event is written only after what it reports has been committed
 to the register. Lines are flushed one by one; text fields are JSON strings, so control characters
-arrive escaped.
+arrive escaped. Warnings also carry ``predicted_entry_lat`` and ``predicted_entry_lon`` (deg; null
+when inside or not predicted), which the radar page draws the predicted path to.
+
+Listeners (``EventWriter.listeners``, e.g. the radar page's stream with ``watch --serve``) get
+every event as the dict that was written, in the same order, right after it is written.
 """
 from __future__ import annotations
 
 import json
 import math
 import sys
+from collections.abc import Callable
 from typing import IO, Any
 
 import numpy as np
@@ -35,6 +40,7 @@ from ..warn.records import JSON_KEYS as WARNING_KEYS
 __all__ = ["EVENTS", "EventWriter", "iso", "jsonable"]
 
 EVENTS = ("warning", "warning_cleared", "passage_opened", "passage_closed", "feed_down", "feed_up")
+WARNING_EVENT_KEYS = (*WARNING_KEYS, "predicted_entry_lat", "predicted_entry_lon")
 OPENED_KEYS = ("track_id", "airspace", "entry_time", "entry_lat", "entry_lon", "status", "disputed_with")
 
 
@@ -78,6 +84,7 @@ class EventWriter:
     def __init__(self, target: str | None) -> None:
         self.target = target
         self.count = 0
+        self.listeners: list[Callable[[dict], None]] = []
         self._stream: IO[str] | None
         if target is None:
             self._stream = None
@@ -96,11 +103,13 @@ class EventWriter:
             self._stream.write(json.dumps(record, ensure_ascii=False, allow_nan=False) + "\n")
             self._stream.flush()
         self.count += 1
+        for listener in self.listeners:
+            listener(record)
         return record
 
     def warnings(self, frame: pd.DataFrame, ids: list[int] | None = None) -> None:
         for i, row in enumerate(frame.to_dict("records")):
-            fields = {k: row[k] for k in WARNING_KEYS if k != "time"}
+            fields = {k: row[k] for k in WARNING_EVENT_KEYS if k != "time"}
             self.write("warning", row["time"], id=ids[i] if ids else None, **fields)
 
     def cleared(self, frame: pd.DataFrame) -> None:

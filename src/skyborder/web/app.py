@@ -3,7 +3,7 @@
 ``create_app(live, register, settings, token=..., allowed_hosts=...)`` returns the ASGI app
 wrapped in :class:`~skyborder.web.security.Guard`. While it runs, a ticker takes the live
 picture from ``live`` once every ``frame_interval_s`` seconds, encodes it once and pushes it to
-every stream (``stream.Hub``); ``publish_event`` on ``app.state.hub`` forwards watch events.
+every stream (``stream.Hub``); ``publish_event`` on the returned app's ``hub`` forwards watch events.
 
 Reads: ``/``, ``/static/...``, ``/login``, ``/api/health``, ``/api/config``, ``/api/aircraft``,
 ``/api/stream`` (SSE), ``/api/passages``, ``/api/passages/{id}``, ``/api/warnings``,
@@ -38,7 +38,7 @@ from .security import COOKIE, Guard, session_value
 from .static import Asset, assets
 from .stream import Hub, encode_aircraft
 
-__all__ = ["create_app"]
+__all__ = ["RadarApp", "create_app"]
 
 ID_PATTERN = re.compile(r"^[A-Za-z0-9._:~-]{1,128}$")
 CODE_PATTERN = re.compile(r"^[A-Za-z0-9 _.:/()-]{1,64}$")
@@ -123,7 +123,7 @@ def _rings(settings: PageSettings) -> dict[str, Any]:
 
 def create_app(live: LiveSource | None, register: RegisterReader | None, settings: PageSettings | None = None,
                *, token: str | None = None, allowed_hosts: frozenset[str] | None = None,
-               frame_interval_s: float = 1.0, max_clients: int = 100) -> Guard:
+               frame_interval_s: float = 1.0, max_clients: int = 100) -> RadarApp:
     """The radar server as an ASGI app (see the module docstring).
 
     Parameters
@@ -294,6 +294,14 @@ def create_app(live: LiveSource | None, register: RegisterReader | None, setting
     ]
     app = Starlette(routes=routes, lifespan=lifespan,
                     exception_handlers={_BadRequest: bad_request, InputError: bad_request, LookupError: no_register})
-    app.state.hub = hub
     app.state.layer = layer
-    return Guard(app, token=token, allowed_hosts=allowed_hosts)
+    return RadarApp(app, hub, token=token, allowed_hosts=allowed_hosts)
+
+
+class RadarApp(Guard):
+    """The radar server (``create_app``): the guarded ASGI app, and its ``hub``, whose ``publish_event``
+    pushes an event (a watch's warning or passage) to every open stream, from any thread."""
+
+    def __init__(self, app: Starlette, hub: Hub, *, token: str | None, allowed_hosts: frozenset[str] | None):
+        super().__init__(app, token=token, allowed_hosts=allowed_hosts)
+        self.hub = hub

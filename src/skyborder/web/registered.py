@@ -45,10 +45,21 @@ class RegisterView:
                 "newest_first": True}
 
     def passages(self, query: Query) -> list[dict[str, Any]]:
-        """Passages matching ``query``, newest first (result columns, id, nationality)."""
+        """Passages matching ``query``, newest first (result columns, id, nationality, and the
+        ``callsign`` of the register's aircraft table, null when none was heard)."""
         with self._lock:
             frame = self.register.passages(**self._filters(query))
-        return [_with_text_id(row) for row in records(frame)]
+            callsigns = self._callsigns(frame["track_id"])
+        return [_with_callsign(_with_text_id(row), callsigns) for row in records(frame)]
+
+    def _callsigns(self, track_ids: Any) -> dict[str, str]:
+        """The newest callsign the register knows of each track (a passage row has none of its own)."""
+        wanted = sorted({str(t) for t in track_ids})
+        if not wanted:
+            return {}
+        known = self.register.aircraft(track_id=wanted)
+        return {str(t): str(c) for t, c in zip(known["track_id"], known["callsign"], strict=True)
+                if isinstance(c, str) and c}
 
     def passage(self, passage_id: str) -> dict[str, Any] | None:
         """One passage with its inside ``path`` and the ``track`` around it; None when unknown."""
@@ -59,7 +70,8 @@ class RegisterView:
                 stored = self.register.passage(int(passage_id))
             except InputError:
                 return None
-        row = _with_text_id(records(stored.row.to_frame().T)[0])
+            callsigns = self._callsigns([stored.row["track_id"]])
+        row = _with_callsign(_with_text_id(records(stored.row.to_frame().T)[0]), callsigns)
         path = stored.path
         row["path"] = {"time": [t.isoformat() for t in path.time], "lon": [float(v) for v in path.lon],
                        "lat": [float(v) for v in path.lat], "alt_m": [_number(v) for v in path.alt_m]}
@@ -90,6 +102,11 @@ class RegisterView:
 def _with_text_id(row: dict[str, Any]) -> dict[str, Any]:
     if row.get("id") is not None:
         row["id"] = str(row["id"])
+    return row
+
+
+def _with_callsign(row: dict[str, Any], callsigns: dict[str, str]) -> dict[str, Any]:
+    row["callsign"] = callsigns.get(str(row.get("track_id")))
     return row
 
 

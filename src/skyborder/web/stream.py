@@ -12,7 +12,10 @@ Two kinds of message go out:
   (the page then re-reads the lists through the REST API).
 
 ``Hub.publish_event`` may be called from any thread (the watch runs in its own); everything
-else runs on the server's event loop.
+else runs on the server's event loop. Events from other threads wait in one bounded hand-over
+queue (``EVENT_BACKLOG``) that the loop empties in one go: a burst from the watch never grows the
+loop's work without bound; when it overflows, the oldest events are dropped and every client is
+sent ``resync``, as for a slow client.
 """
 from __future__ import annotations
 
@@ -20,6 +23,7 @@ import asyncio
 import contextlib
 import json
 import math
+import threading
 import time
 from collections import deque
 from collections.abc import AsyncIterator
@@ -113,6 +117,10 @@ class Hub:
         self._loop: asyncio.AbstractEventLoop | None = None
         self.events_published = 0
         self.events_dropped = 0
+        self._handover: deque[bytes] = deque()
+        self._handover_lock = threading.Lock()
+        self._handover_overflowed = False
+        self._drain_scheduled = False
 
     @property
     def clients(self) -> int:
@@ -134,10 +142,33 @@ class Hub:
         data = json.dumps(event, separators=(",", ":"), ensure_ascii=False, default=str).encode()
         kind = str(event.get("event", "event"))
         message = sse_message(kind if kind.isidentifier() else "event", data)
-        if self._loop is None or self._loop.is_closed():
+        loop = self._loop
+        if loop is None or loop.is_closed():
             return
+        with self._handover_lock:
+            if len(self._handover) >= EVENT_BACKLOG:
+                self._handover.popleft()
+                self._handover_overflowed = True
+                self.events_dropped += 1
+            self._handover.append(message)
+            if self._drain_scheduled:
+                return
+            self._drain_scheduled = True
         with contextlib.suppress(RuntimeError):  # the loop is shutting down
-            self._loop.call_soon_threadsafe(self._deliver, message)
+            loop.call_soon_threadsafe(self._drain)
+
+    def _drain(self) -> None:
+        """On the loop: hand the waiting events to the clients (a ``resync`` first if some were lost)."""
+        with self._handover_lock:
+            messages, self._handover = self._handover, deque()
+            overflowed, self._handover_overflowed = self._handover_overflowed, False
+            self._drain_scheduled = False
+        if overflowed:
+            for client in self._clients:
+                client.overflowed = True
+                client.wake.set()
+        for message in messages:
+            self._deliver(message)
 
     def _deliver(self, message: bytes) -> None:
         self.events_published += 1

@@ -54,8 +54,11 @@ function style(theme, config) {
       {id: 'passage-points', type: 'circle', source: 'passage', filter: ['==', ['geometry-type'], 'Point'],
         paint: {'circle-radius': 5, 'circle-color': t.background, 'circle-stroke-color': t.inside, 'circle-stroke-width': 2}},
       {id: 'passage-point-labels', type: 'symbol', source: 'passage', filter: ['==', ['geometry-type'], 'Point'],
-        layout: {'text-field': ['get', 'label'], 'text-font': FONT, 'text-size': 11, 'text-offset': [0.8, 0],
-          'text-anchor': 'left', 'text-allow-overlap': true},
+        // the entry, exit and deepest points of a short passage lie close together: each label takes the
+        // first free place around its point, and waits for a closer zoom rather than overprint another
+        layout: {'text-field': ['get', 'label'], 'text-font': FONT, 'text-size': 11, 'text-radial-offset': 0.9,
+          'text-variable-anchor': ['top', 'bottom', 'left', 'right', 'top-left', 'bottom-left', 'top-right', 'bottom-right'],
+          'text-justify': 'auto', 'text-padding': 3},
         paint: {'text-color': t.text, 'text-halo-color': t.halo, 'text-halo-width': 2}},
       {id: 'replay-point', type: 'circle', source: 'replay', filter: ['==', ['geometry-type'], 'Point'],
         paint: {'circle-radius': 7, 'circle-color': t.path, 'circle-stroke-color': t.inside, 'circle-stroke-width': 3}},

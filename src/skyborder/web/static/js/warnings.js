@@ -110,9 +110,17 @@ export class WarningPanel {
       const known = this.latest.get(k);
       if (!known || String(known.time) <= String(w.time)) this.latest.set(k, w);
     }
-    this.log.replaceChildren(...rows.map((w) => el('tr', {onclick: () => this.onSelect(w.track_id)},
-      el('td', {}, fmtTime(w.time)), el('td', {}, clean(w.callsign || w.track_id)), el('td', {}, clean(w.airspace)),
-      el('td', {class: `stage-${w.stage}`}, clean(w.stage)), el('td', {class: 'message'}, clean(w.message || '')))));
+    // two rows per warning: the facts, then the message across the whole width (a narrow column
+    // of one word per line is unreadable)
+    this.log.replaceChildren(...rows.flatMap((w) => {
+      const select = () => this.onSelect(w.track_id);
+      return [
+        el('tr', {class: 'head', onclick: select},
+          el('td', {}, fmtTime(w.time)), el('td', {}, clean(w.callsign || w.track_id)), el('td', {}, clean(w.airspace)),
+          el('td', {class: `stage-${w.stage}`}, clean(w.stage))),
+        el('tr', {class: 'text', onclick: select}, el('td', {class: 'message', colspan: 4}, clean(w.message || ''))),
+      ];
+    }));
     this.render();
   }
 }
