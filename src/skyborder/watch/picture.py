@@ -66,7 +66,7 @@ class LivePicture:
     >>> alerts = pd.DataFrame({"track_id": ["15224d"], "airspace": ["TUR"], "stage": ["imminent"]})
     >>> picture.publish(t0 + pd.Timedelta(seconds=3), alerts, {"feed": "up"})
     >>> row = picture.aircraft().iloc[0]
-    >>> row["icao24"], row["lat"], row["callsign"], row["age_s"], row["stage"], row["airspace"]
+    >>> row["icao24"], float(row["lat"]), row["callsign"], float(row["age_s"]), row["stage"], row["airspace"]
     ('15224d', 35.91, 'BORDR1', 2.0, 'imminent', 'TUR')
     """
 
