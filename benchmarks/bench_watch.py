@@ -10,6 +10,8 @@ border at 35.9 N 36.0 E, so that many aircraft approach a border) at 1,000 and 5
   stamped with its send time (SBS time fields; Beast 12 MHz counters from the stream start);
   ``skyborder watch sbs://...`` (or ``beast://``) writes events to a pipe read here; latency =
   the time an event line is read minus the ``time`` of the fix that raised it;
+* the radar page's cost: the throughput run again with ``--serve`` (the live picture folded
+  every round, events pushed to the page's stream), as a ratio to the run without it;
 * engine: ``WarningEngine.update`` on one update of every aircraft, repeated, in this process.
 
 Targets (issue 9): >= 50,000 messages/s per core, p99 latency < 50 ms. Run after any change to the
@@ -60,7 +62,14 @@ def self_peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
 
-def throughput(fmt: str, items: list[traffic.Emission], folder: Path, passages: bool = True) -> dict:
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def throughput(fmt: str, items: list[traffic.Emission], folder: Path, passages: bool = True,
+               page: bool = False) -> dict:
     path = folder / f"traffic.{fmt}"
     data = records(items, fmt, time.time())
     path.write_bytes(b"".join(d for _, d in data))
@@ -76,7 +85,9 @@ def throughput(fmt: str, items: list[traffic.Emission], folder: Path, passages: 
         done = subprocess.run([sys.executable, "-m", "skyborder.cli", "watch", str(file), "--input-format", fmt,
                                "--airspace", AIRSPACES, "--db", str(db), "--events", str(folder / f"ev-{fmt}.jsonl"),
                                "--silence", "1e9", "--status-every", "0", "--policy", "air-policing",
-                               *([] if passages else ["--no-passages"])], capture_output=True, text=True)
+                               *([] if passages else ["--no-passages"]),
+                               *(["--serve", f"127.0.0.1:{free_port()}"] if page else [])],
+                              capture_output=True, text=True)
         if done.returncode not in (0, 1):
             raise SystemExit(f"watch failed: {done.stderr[-2000:]}")
         return time.perf_counter() - started
@@ -200,6 +211,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=20.0, help="seconds of traffic per run")
     parser.add_argument("--formats", default="sbs,beast")
     parser.add_argument("--skip-latency", action="store_true")
+    parser.add_argument("--skip-page", action="store_true", help="no run with --serve (the radar page's cost)")
     parser.add_argument("--passages-aircraft", type=int, default=100,
                         help="aircraft of a first, small full-watch run (default 100)")
     args = parser.parse_args()
@@ -216,6 +228,11 @@ def main() -> None:
                   f"start-up of {t['startup_s']:.1f} s); baseline feed reading alone "
                   f"{t['feed_only_msgs_per_s']:,.0f} msgs/s; ratio "
                   f"{t['ratio_watch_to_feed_only']:.2f}; target >= 50,000 msgs/s per core", flush=True)
+            if not args.skip_page:
+                served = throughput(fmt, items, folder, passages, page=True)
+                print(f"throughput {fmt} serving the radar page (--serve): {served['watch_msgs_per_s']:,.0f} msgs/s; "
+                      f"ratio to the same watch without it {served['watch_msgs_per_s'] / t['watch_msgs_per_s']:.2f}",
+                      flush=True)
             if not args.skip_latency:
                 lat = latency(fmt, items, passages)
                 print(f"latency {fmt}: {lat['warnings']} warnings, p50 {_ms(lat['p50_ms'])}, p99 {_ms(lat['p99_ms'])} "

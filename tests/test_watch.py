@@ -261,12 +261,33 @@ def test_a_burst_is_bounded_dropped_and_counted(index):
 
     class Burst(list):
         stop = threading.Event()
+        scheme = "sbs"  # a network feed: the socket must never stall
 
     watch = Watch(Burst(batches), index, load_policy("atc"), None,
                   options=WatchOptions(queue_batches=2, silence_s=1e9, status_every_s=0))
     stats = watch.run()
     assert stats.dropped_batches > 0 and stats.fixes + stats.dropped_fixes == len(tracks)
     assert watch._queue.maxsize == 2
+
+
+def test_a_recording_is_never_cut_and_waiting_batches_are_processed_together(index):
+    tracks = random_tracks(7, 4)
+    batches = [tracks.iloc[[i]] for i in range(len(tracks))]
+
+    class Slow(Watch):  # the processing falls behind the reader, as a busy watch does
+        def _process(self, batch):
+            time.sleep(0.01)
+            super()._process(batch)
+
+    expected = detect(tracks, index, max_gap_s=60.0, near_m=20_000.0)
+    watch = Slow(batches, index, load_policy("atc"), None,
+                 options=WatchOptions(queue_batches=32, silence_s=1e9, status_every_s=0))
+    found = []
+    watch.events.listeners.append(lambda e: found.append(e) if e["event"] == "passage_closed" else None)
+    stats = watch.run()
+    assert stats.dropped_batches == 0 and stats.fixes == len(tracks)   # a file waits: nothing dropped
+    assert 1 <= stats.batches < len(batches) // 4                      # and what waited went in together
+    assert len(found) == len(expected)
 
 
 def test_unavailable_register_and_unwritable_events_are_clear_errors(tmp_path):

@@ -81,11 +81,17 @@ def track_to_json(track: pd.DataFrame | None) -> dict | None:
 
 
 def _ms(times: pd.DatetimeIndex) -> list[float]:
-    return [round(v / 1e6, 3) for v in pd.DatetimeIndex(times).as_unit("ns").asi8.tolist()]
+    """Epoch milliseconds to the microsecond, cut to the microsecond as the register's time columns are
+    (a microsecond count is exact in a double for 285 years either side of 1970)."""
+    return (pd.DatetimeIndex(times).as_unit("ns").asi8 // 1000 / 1000.0).tolist()
 
 
 def _floats(values: Any) -> list[float | None]:
-    return [None if not np.isfinite(v) else float(v) for v in np.asarray(values, dtype=float)]
+    array = np.asarray(values, dtype=float)
+    out: list[float | None] = array.tolist()
+    for i in np.flatnonzero(~np.isfinite(array)):
+        out[i] = None
+    return out
 
 
 def _from_json(data: dict | None) -> tuple[pd.DatetimeIndex, np.ndarray, np.ndarray, np.ndarray]:

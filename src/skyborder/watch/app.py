@@ -1,9 +1,12 @@
 """``Watch``: a feed, the streaming passage detector, the warning engine, the register and the
 event stream, composed.
 
-Two threads: a reader iterates the feed and puts its batches on a bounded queue (when the queue
-is full the batch is dropped and counted: a burst never grows memory or stalls the socket); the
-caller's thread takes batches off the queue and, for each: passages opened and closed
+Two threads: a reader iterates the feed and puts its batches on a bounded queue (for a network
+feed, when the queue is full the batch is dropped and counted: a burst never grows memory or
+stalls the socket; a file or standard input waits instead, so a recording is never cut); the
+caller's thread takes what is waiting off the queue, joined into one batch of at most
+``coalesce_fixes`` fixes (a quiet feed is processed batch by batch, with the least delay; a busy one
+in larger batches, which cost far less per fix), and, for each: passages opened and closed
 (``detector``), warnings raised, repeated and cleared (``warn``), one register transaction for
 all of it, then the events (only after the commit). About once a second it also gives up
 aircraft silent for ``silence_s`` (their open passages close as ``lost``, their alerts clear),
@@ -51,6 +54,7 @@ class WatchOptions:
     near_m: float = 20_000.0        # detect's near_m
     context_s: float = 120.0        # track kept before a passage's entry and after its exit
     queue_batches: int = 256        # bounded queue between the reader and the processing
+    coalesce_fixes: int = 20_000    # batches waiting on the queue are processed together up to this many fixes
     housekeeping_s: float = 1.0     # expiry, acknowledgements, aircraft seen, status line
     status_every_s: float = 2.0     # 0: no status line
     aircraft_every_s: float = 10.0  # how often the aircraft seen are written
@@ -135,14 +139,11 @@ class Watch:
         last_house = 0.0
         try:
             while True:
-                try:
-                    batch = self._queue.get(timeout=0.1)
-                except queue.Empty:
-                    batch = pd.DataFrame()
-                if batch is None:  # the feed ended
-                    break
+                batch, ended = self._take()
                 if len(batch):
                     self._process(batch)
+                if ended:
+                    break
                 now = time.monotonic()
                 if now - last_house >= self.options.housekeeping_s:
                     self._housekeeping()
@@ -166,15 +167,46 @@ class Watch:
             self._status(final=True)
         return self.stats
 
+    def _take(self) -> tuple[pd.DataFrame, bool]:
+        """The batches waiting on the queue (waiting up to 0.1 s for one), joined up to
+        ``coalesce_fixes`` fixes; and whether the feed ended."""
+        try:
+            first = self._queue.get(timeout=0.1)
+        except queue.Empty:
+            return pd.DataFrame(), False
+        if first is None:
+            return pd.DataFrame(), True
+        batches, fixes = [first], len(first)
+        while fixes < self.options.coalesce_fixes:
+            try:
+                more = self._queue.get_nowait()
+            except queue.Empty:
+                break
+            if more is None:
+                return pd.concat(batches, ignore_index=True), True
+            batches.append(more)
+            fixes += len(more)
+        return (batches[0] if len(batches) == 1 else pd.concat(batches, ignore_index=True)), False
+
     def _read(self) -> None:
-        """Reader thread: feed batches onto the queue, dropping (and counting) when it is full."""
+        """Reader thread: feed batches onto the queue; when it is full, a network feed's batch is
+        dropped (and counted), a local source (file, standard input) waits."""
+        live = bool(getattr(self.feed, "scheme", None))
         try:
             for batch in self.feed:
-                try:
-                    self._queue.put_nowait(batch)
-                except queue.Full:
-                    self.stats.dropped_batches += 1
-                    self.stats.dropped_fixes += len(batch)
+                if live:
+                    try:
+                        self._queue.put_nowait(batch)
+                    except queue.Full:
+                        self.stats.dropped_batches += 1
+                        self.stats.dropped_fixes += len(batch)
+                else:
+                    while not self.stop.is_set():
+                        try:
+                            self._queue.put(batch, timeout=0.1)
+                            break
+                        except queue.Full:
+                            continue
                 if self.stop.is_set():
                     break
         except BaseException as error:  # reported by the processing thread
@@ -208,8 +240,9 @@ class Watch:
         self._commit(found, warned)
 
     def _start_recording(self, found: DetectorEvents) -> None:
-        for track_id in found.opened["track_id"].astype(str):
-            self.log.start(track_id)
+        opened = found.opened["track_id"].astype(str).tolist()
+        self.log.start(opened)
+        for track_id in opened:
             self._open[track_id] = self._open.get(track_id, 0) + 1
 
     def _commit(self, found: DetectorEvents, warned: WarningEvents, aircraft: pd.DataFrame | None = None) -> None:
@@ -219,8 +252,9 @@ class Watch:
         passages = pd.concat([f for f in (opened, closed) if len(f)], ignore_index=True) \
             if len(opened) + len(closed) else opened
         paths, tracks = [], []
+        kept = self.log.fixes(passages["track_id"].astype(str))
         for row in passages.to_dict("records"):
-            fixes = self.log.fixes(str(row["track_id"]))
+            fixes = kept[str(row["track_id"])]
             paths.append(passage_path(row, fixes) if row["status"] != "near" else None)
             tracks.append(fixes if len(fixes) else None)
         passage_ids: list[int] = []
@@ -264,7 +298,8 @@ class Watch:
             cleared = self.warner.expire(now, self.options.silence_s)
             if len(lost.closed) or len(cleared):
                 self._commit(lost, cleared)
-            gone = [t for t in self.log.recording() if t not in self._recent_tracks(now)]
+            recent = self._recent_tracks()
+            gone = [t for t in self.log.recording() if t not in recent]
             self.log.forget(gone)
             self.log.trim(now)
         self._attach_tracks(now, final)
@@ -281,7 +316,7 @@ class Watch:
         return {"feed": feed, "source": self.source, "fixes": self.stats.fixes, "warnings": self.stats.warnings,
                 "passages": self.stats.passages_closed, "dropped_fixes": self.stats.dropped_fixes}
 
-    def _recent_tracks(self, now: pd.Timestamp) -> set[str]:
+    def _recent_tracks(self) -> set[str]:
         slots = self.warner.aircraft.live()
         return set(self.warner.aircraft.ids(slots).astype(str)) | set(self._open)
 
@@ -289,7 +324,8 @@ class Watch:
         due = {pid: track for pid, (track, until) in self._pending_tracks.items() if final or until <= now}
         if not due:
             return
-        tracks = {pid: self.log.fixes(track) for pid, track in due.items()}
+        kept = self.log.fixes(due.values())
+        tracks = {pid: kept[track] for pid, track in due.items()}
         if self.register is not None:
             self.register.attach_tracks(tracks)
         for pid, track in due.items():
