@@ -255,3 +255,17 @@ def test_doctests_of_the_streaming_modules():
 
     for module in (stream, cache, combinations, edges, exact, index):
         assert doctest.testmod(module).failed == 0, module.__name__
+
+
+def test_fixes_nanometres_apart_deep_inside_hold_their_first_fix(index):
+    # found by hypothesis: a piece beginning at the first fix of a segment shorter than TOUCH_M was
+    # moved to the segment's end fix, so a track inside from its first fix was reported entering at its
+    # second (open_end), and a split before that fix disagreed with the whole
+    table = pd.DataFrame({"track_id": "S0", "time": T0 + pd.to_timedelta([0, 1, 2], unit="ns"),
+                          "lat": [50.25, 50.25 + 5.3e-13, 50.25 + 1.08e-12],
+                          "lon": [11.0, 11.0 + 1.4e-14, 11.0 + 2.8e-14], "alt_m": 3000.0})
+    expected = detect(table, index, near_m=0)
+    assert expected[["airspace", "status", "fixes_inside"]].values.tolist() == [["TILTED", "open_start", 3]]
+    assert expected["entry_time"].isna().all()
+    for cut in ([0.5], [0.0], [0.3, 0.7]):
+        assert_same_rows(streamed(index, row_slices(table, cut), near_m=0), expected, index)

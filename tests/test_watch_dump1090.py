@@ -64,11 +64,12 @@ def test_stages_and_passage_through_a_real_decoder(dump1090, postgres_url, tmp_p
             # stage thresholds in the data's own time: the first fix past each, confirmed 2-of-3 (one
             # more update); predicted stages also carry the prediction's error: ~1 % of the look-ahead
             # with Beast's 12 MHz counter, up to ~2.5 % with SBS, whose times are dump1090's receive
-            # times and jitter with the machine's load (1.5 % seen with the whole suite on 2 cores)
+            # times and jitter with the machine's load (1.5 % seen with the whole suite on 2 cores, and
+            # a confirming fix received 5 ms late: SBS stages get 0.25 s more either way)
             confirm = pd.Timedelta(seconds=2 * UPDATE_S + 0.1)
             for stage, ahead in (("predicted", T1), ("imminent", T2), ("inside", 0.0)):
                 threshold = entry - pd.Timedelta(seconds=ahead)
-                error = pd.Timedelta(seconds=(0.025 if name == "sbs" else 0.012) * ahead)
+                error = pd.Timedelta(seconds=0.025 * ahead + 0.25 if name == "sbs" else 0.012 * ahead)
                 assert threshold - error - pd.Timedelta(seconds=0.1) <= first[stage] <= threshold + confirm + error, (
                     name, stage, threshold, warnings[["time", "stage", "time_to_entry_s", "speed_mps"]].head(4))
             stored = register.passage(int(passages["id"].iloc[0]))

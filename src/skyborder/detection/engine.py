@@ -207,8 +207,10 @@ def _points_at_segment_ends(arrays: TrackArrays, seg_len: np.ndarray, fix: np.nd
                             hi: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """A piece that is only the end point of its segment (within TOUCH_M, e.g. a zone's floor
     reached exactly at a fix) is given as the start of the next segment: one position, one
-    spelling, so that the passage it belongs to is the same however the track is cut into pieces."""
-    at_end = (fix < arrays.last[fix]) & (seg_len[fix] > 0) & (lo >= seg_len[fix] - TOUCH_M)
+    spelling, so that the passage it belongs to is the same however the track is cut into pieces.
+    A piece that begins at its segment's first fix stays there, even on a segment shorter than
+    TOUCH_M (two fixes a few nanometres apart): it holds that fix."""
+    at_end = (fix < arrays.last[fix]) & (seg_len[fix] > 0) & (lo > 0) & (lo >= seg_len[fix] - TOUCH_M)
     zero = np.zeros(len(fix))
     return np.where(at_end, fix + 1, fix), np.where(at_end, zero, lo), np.where(at_end, zero, hi)
 
