@@ -75,12 +75,12 @@ def track_to_json(track: pd.DataFrame | None) -> dict | None:
     """The fixes of a track (time, lon, lat, alt_m) as compact JSON."""
     if track is None:
         return None
-    alt = track["alt_m"] if "alt_m" in track else pd.Series(np.nan, index=track.index)
-    return {"time_ms": _ms(pd.DatetimeIndex(track["time"])), "lon": _floats(track["lon"]),
-            "lat": _floats(track["lat"]), "alt_m": _floats(alt)}
+    alt = track["alt_m"].to_numpy(float) if "alt_m" in track else np.full(len(track), np.nan)
+    return {"time_ms": _ms(track["time"]), "lon": _floats(track["lon"].to_numpy(float)),
+            "lat": _floats(track["lat"].to_numpy(float)), "alt_m": _floats(alt)}
 
 
-def _ms(times: pd.DatetimeIndex) -> list[float]:
+def _ms(times: Any) -> list[float]:
     """Epoch milliseconds to the microsecond, cut to the microsecond as the register's time columns are
     (a microsecond count is exact in a double for 285 years either side of 1970)."""
     return (pd.DatetimeIndex(times).as_unit("ns").asi8 // 1000 / 1000.0).tolist()

@@ -253,10 +253,12 @@ class Watch:
             if len(opened) + len(closed) else opened
         paths, tracks = [], []
         kept = self.log.fixes(passages["track_id"].astype(str))
-        for row in passages.to_dict("records"):
+        for i, row in enumerate(passages.to_dict("records")):
             fixes = kept[str(row["track_id"])]
             paths.append(passage_path(row, fixes) if row["status"] != "near" else None)
-            tracks.append(fixes if len(fixes) else None)
+            # the track around a passage is stored when it closes (and again once the minutes after
+            # its exit are in); an open passage's replay draws its path so far
+            tracks.append(fixes if len(fixes) and i >= len(opened) else None)
         passage_ids: list[int] = []
         warning_ids: list[int] = []
         if self.register is not None and (len(passages) or len(warned) or aircraft is not None):

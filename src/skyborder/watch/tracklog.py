@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Iterable
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -32,6 +33,13 @@ def _empty() -> pd.DataFrame:
 
 
 _EMPTY = pd.DataFrame(columns=list(COLUMNS))
+
+
+def _among(values: Any, keys: Iterable[str]) -> np.ndarray:
+    """Which ``values`` (track ids) are among ``keys``: one hash table of the keys, object arrays
+    throughout (``isin`` on Arrow-backed strings converts element by element)."""
+    table = pd.Index(list(dict.fromkeys(keys)), dtype=object)
+    return table.get_indexer(np.asarray(values, dtype=object)) >= 0
 
 
 class TrackLog:
@@ -69,15 +77,15 @@ class TrackLog:
         fixes = batch[[c for c in COLUMNS if c in batch]].copy()
         if "alt_m" not in fixes:
             fixes["alt_m"] = np.nan
-        fixes["track_id"] = fixes["track_id"].astype(str)
+        fixes["track_id"] = fixes["track_id"].astype(str).to_numpy(object)  # object: hashed look-ups below
         firsts = fixes.drop_duplicates("track_id")
-        new = firsts[~firsts["track_id"].isin(self._first.index)]
+        new = firsts[~_among(firsts["track_id"], self._first.index)]
         if len(new):
             new = new.set_index("track_id", drop=False)
             self._first = pd.concat([self._first, new]) if len(self._first) else new
         self._append_trail(self._thinned(fixes))
         if self._recording:
-            rec = fixes[fixes["track_id"].isin(self._recording.keys())]
+            rec = fixes[_among(fixes["track_id"], self._recording.keys())]
             for track_id, rows in rec.groupby("track_id", sort=False):
                 self._append(str(track_id), rows)
 
@@ -115,7 +123,7 @@ class TrackLog:
         wanted = pd.Index(list(track_ids), dtype=object)
         if wanted.empty:
             return _empty()
-        parts = [c[c["track_id"].isin(wanted)] for _, _, c in self._chunks]
+        parts = [c[_among(c["track_id"], wanted)] for _, _, c in self._chunks]
         parts = [p for p in parts if len(p)]
         return pd.concat(parts, ignore_index=True) if parts else _empty()
 
@@ -140,7 +148,7 @@ class TrackLog:
         time order; an aircraft never seen gets an empty table."""
         ids = [str(t) for t in dict.fromkeys(track_ids)]
         recorded = [t for t in ids if self._recording.get(t)]
-        parts = [self._first[self._first.index.isin(ids)].reset_index(drop=True)]
+        parts = [self._first[_among(self._first.index, ids)].reset_index(drop=True)]
         parts += [p for t in recorded for p in self._recording[t]]
         parts.append(self._trails(t for t in ids if t not in self._recording or not self._recording[t]))
         parts = [p for p in parts if len(p)]
@@ -157,7 +165,7 @@ class TrackLog:
         for track_id in track_ids:
             self._recording.pop(track_id, None)
         if track_ids:
-            self._first = self._first[~self._first.index.isin(track_ids)]
+            self._first = self._first[~_among(self._first.index, track_ids)]
 
     @property
     def size(self) -> int:
