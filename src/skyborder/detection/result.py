@@ -174,30 +174,32 @@ def passage_path(passage: pd.Series | dict, track: pd.DataFrame) -> PassagePath:
     """
     if passage["status"] == "near" or track.empty:
         return PassagePath(np.zeros(0), np.zeros(0), pd.DatetimeIndex([], tz="UTC"), np.zeros(0))
-    times = pd.DatetimeIndex(track["time"])
+    ns = pd.DatetimeIndex(track["time"]).as_unit("ns").asi8  # integer nanoseconds: no Timestamp per fix
     alt = track["alt_m"].to_numpy(float) if "alt_m" in track else np.full(len(track), np.nan)
     start, end = passage["entry_time"], passage["exit_time"]
+    start_ns = None if pd.isna(start) else pd.Timestamp(start).as_unit("ns").value
+    end_ns = None if pd.isna(end) else pd.Timestamp(end).as_unit("ns").value
     keep = np.ones(len(track), bool)
-    if not pd.isna(start):
-        keep &= times > start
-    if not pd.isna(end):
-        keep &= times < end
+    if start_ns is not None:
+        keep &= ns > start_ns
+    if end_ns is not None:
+        keep &= ns < end_ns
     lon, lat = track["lon"].to_numpy(float)[keep], track["lat"].to_numpy(float)[keep]
-    when, alts = times[keep], alt[keep]
-    seconds = (times - times[0]).total_seconds().to_numpy() if len(times) else np.zeros(0)
+    when, alts = ns[keep], alt[keep]
+    seconds = (ns - ns[0]) / 1e9
 
-    def alt_at(t: pd.Timestamp) -> float:
-        if len(times) < 2 or np.isnan(alt).all():
-            return float(alt[0]) if len(alt) else np.nan
-        return float(np.interp((t - times[0]).total_seconds(), seconds, alt))
+    def alt_at(t_ns: int) -> float:
+        if len(ns) < 2 or np.isnan(alt).all():
+            return float(alt[0])
+        return float(np.interp((t_ns - ns[0]) / 1e9, seconds, alt))
 
-    if not pd.isna(start):
+    if start_ns is not None:
         lon, lat = np.r_[passage["entry_lon"], lon], np.r_[passage["entry_lat"], lat]
-        when, alts = when.insert(0, start), np.r_[alt_at(start), alts]
-    if not pd.isna(end):
+        when, alts = np.r_[start_ns, when], np.r_[alt_at(start_ns), alts]
+    if end_ns is not None:
         lon, lat = np.r_[lon, passage["exit_lon"]], np.r_[lat, passage["exit_lat"]]
-        when, alts = when.append(pd.DatetimeIndex([end])), np.r_[alts, alt_at(end)]
-    return PassagePath(lon, lat, when, alts)
+        when, alts = np.r_[when, end_ns], np.r_[alts, alt_at(end_ns)]
+    return PassagePath(lon, lat, pd.DatetimeIndex(pd.to_datetime(np.asarray(when, np.int64), utc=True)), alts)
 
 
 def to_geodataframe(result: pd.DataFrame, tracks: pd.DataFrame):

@@ -298,12 +298,12 @@ class Register:
         names = [c for c, _ in data_cols]
         ids = []
         tol = schema.KEY_TOLERANCE_MS
-        for i, values in enumerate(rows):
+        keys = zip(frame["track_id"].tolist(), frame["airspace"].tolist(), frame["anchor_ms"].tolist(), strict=True)
+        for i, (values, (track_id, airspace, anchor_ms)) in enumerate(zip(rows, keys, strict=True)):
             found = self._execute(
                 "SELECT id FROM passages WHERE track_id = ? AND airspace = ? AND anchor_kind = ? "
                 "AND anchor_ms BETWEEN ? AND ? ORDER BY abs(anchor_ms - ?) LIMIT 1",
-                (frame.at[i, "track_id"], frame.at[i, "airspace"], kind[i], int(frame.at[i, "anchor_ms"]) - tol,
-                 int(frame.at[i, "anchor_ms"]) + tol, int(frame.at[i, "anchor_ms"]))).fetchone()
+                (track_id, airspace, kind[i], int(anchor_ms) - tol, int(anchor_ms) + tol, int(anchor_ms))).fetchone()
             if found:
                 keep = {"anchor_kind", "anchor_ms", "anchor_time"}
                 sets = [f"{_q(c)} = ?" for c in names if c not in keep and c not in ("path", "track")]
