@@ -35,6 +35,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from bench_web import free_port
 from skyborder.sim import traffic
 from skyborder.tracks.feeds import open_feed
 from skyborder.tracks.modes.framing import beast_frame
@@ -60,12 +61,6 @@ def child_peak_mb() -> float:
 
 def self_peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def throughput(fmt: str, items: list[traffic.Emission], folder: Path, passages: bool = True,

@@ -176,17 +176,18 @@ class Watch:
             return pd.DataFrame(), False
         if first is None:
             return pd.DataFrame(), True
-        batches, fixes = [first], len(first)
+        batches, fixes, ended = [first], len(first), False
         while fixes < self.options.coalesce_fixes:
             try:
                 more = self._queue.get_nowait()
             except queue.Empty:
                 break
             if more is None:
-                return pd.concat(batches, ignore_index=True), True
+                ended = True
+                break
             batches.append(more)
             fixes += len(more)
-        return (batches[0] if len(batches) == 1 else pd.concat(batches, ignore_index=True)), False
+        return (batches[0] if len(batches) == 1 else pd.concat(batches, ignore_index=True)), ended
 
     def _read(self) -> None:
         """Reader thread: feed batches onto the queue; when it is full, a network feed's batch is

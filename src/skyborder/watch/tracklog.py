@@ -35,11 +35,15 @@ def _empty() -> pd.DataFrame:
 _EMPTY = pd.DataFrame(columns=list(COLUMNS))
 
 
-def _among(values: Any, keys: Iterable[str]) -> np.ndarray:
-    """Which ``values`` (track ids) are among ``keys``: one hash table of the keys, object arrays
-    throughout (``isin`` on Arrow-backed strings converts element by element)."""
-    table = pd.Index(list(dict.fromkeys(keys)), dtype=object)
-    return table.get_indexer(np.asarray(values, dtype=object)) >= 0
+def _ids(keys: Iterable[str]) -> pd.Index:
+    """Track ids as a hash table for ``_among`` (built once, asked many times)."""
+    return pd.Index(list(dict.fromkeys(keys)), dtype=object)
+
+
+def _among(values: Any, ids: pd.Index) -> np.ndarray:
+    """Which ``values`` (track ids) are among ``ids`` (unique, object dtype: ``isin`` on
+    Arrow-backed strings converts element by element)."""
+    return ids.get_indexer(np.asarray(values, dtype=object)) >= 0
 
 
 class TrackLog:
@@ -85,7 +89,7 @@ class TrackLog:
             self._first = pd.concat([self._first, new]) if len(self._first) else new
         self._append_trail(self._thinned(fixes))
         if self._recording:
-            rec = fixes[_among(fixes["track_id"], self._recording.keys())]
+            rec = fixes[_among(fixes["track_id"], _ids(self._recording))]
             for track_id, rows in rec.groupby("track_id", sort=False):
                 self._append(str(track_id), rows)
 
@@ -120,7 +124,7 @@ class TrackLog:
 
     def _trails(self, track_ids: Iterable[str]) -> pd.DataFrame:
         """The thinned trails of some aircraft, in one frame (one pass over the chunks)."""
-        wanted = pd.Index(list(track_ids), dtype=object)
+        wanted = _ids(track_ids)
         if wanted.empty:
             return _empty()
         parts = [c[_among(c["track_id"], wanted)] for _, _, c in self._chunks]
@@ -147,10 +151,9 @@ class TrackLog:
         """What is kept of each aircraft (recorded fixes, else the trail), its first fix first, in
         time order; an aircraft never seen gets an empty table."""
         ids = [str(t) for t in dict.fromkeys(track_ids)]
-        recorded = [t for t in ids if self._recording.get(t)]
-        parts = [self._first[_among(self._first.index, ids)].reset_index(drop=True)]
-        parts += [p for t in recorded for p in self._recording[t]]
-        parts.append(self._trails(t for t in ids if t not in self._recording or not self._recording[t]))
+        parts = [self._first[_among(self._first.index, _ids(ids))].reset_index(drop=True)]
+        parts += [p for t in ids if t in self._recording for p in self._recording[t]]
+        parts.append(self._trails(t for t in ids if t not in self._recording))
         parts = [p for p in parts if len(p)]
         out: dict[str, pd.DataFrame] = {}
         if parts:
@@ -165,7 +168,7 @@ class TrackLog:
         for track_id in track_ids:
             self._recording.pop(track_id, None)
         if track_ids:
-            self._first = self._first[~_among(self._first.index, track_ids)]
+            self._first = self._first[~_among(self._first.index, _ids(track_ids))]
 
     @property
     def size(self) -> int:
